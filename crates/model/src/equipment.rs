@@ -5,7 +5,9 @@ use specta::Type;
 use std::fmt;
 
 /// The level of a node in the ISA-95 equipment hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Type,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Enterprise,
@@ -45,7 +47,9 @@ pub enum PathError {
     Empty,
     #[error("equipment path `{0}` has {1} levels; ISA-95 allows 1 (enterprise) to 5 (work center)")]
     Depth(String, usize),
-    #[error("equipment path `{path}` has an invalid segment `{segment}`: segments are non-empty and contain no `/`, `+`, `#` or control characters")]
+    #[error(
+        "equipment path `{path}` has an invalid segment `{segment}`: segments are non-empty and contain no `/`, `+`, `#` or control characters"
+    )]
     Segment { path: String, segment: String },
 }
 
@@ -67,7 +71,10 @@ impl EquipmentPath {
         for segment in path.split('/') {
             depth += 1;
             if !valid_segment(segment) {
-                return Err(PathError::Segment { path: path.to_owned(), segment: segment.to_owned() });
+                return Err(PathError::Segment {
+                    path: path.to_owned(),
+                    segment: segment.to_owned(),
+                });
             }
         }
         if Level::from_depth(depth).is_none() {
@@ -100,7 +107,9 @@ impl EquipmentPath {
     }
 
     pub fn parent(&self) -> Option<EquipmentPath> {
-        self.0.rsplit_once('/').map(|(parent, _)| EquipmentPath(parent.to_owned()))
+        self.0
+            .rsplit_once('/')
+            .map(|(parent, _)| EquipmentPath(parent.to_owned()))
     }
 
     /// The ancestor at `level`, or `None` when this node is above that level.
@@ -119,7 +128,9 @@ impl EquipmentPath {
 
 fn valid_segment(segment: &str) -> bool {
     !segment.is_empty()
-        && !segment.chars().any(|c| c == '/' || c == '+' || c == '#' || c.is_control())
+        && !segment
+            .chars()
+            .any(|c| c == '/' || c == '+' || c == '#' || c.is_control())
 }
 
 impl TryFrom<String> for EquipmentPath {
@@ -184,7 +195,10 @@ impl Plant {
         for site in &self.sites {
             for area in &site.areas {
                 for line in &area.lines {
-                    let path = format!("{}/{}/{}/{}", self.enterprise, site.name, area.name, line.name);
+                    let path = format!(
+                        "{}/{}/{}/{}",
+                        self.enterprise, site.name, area.name, line.name
+                    );
                     if let Ok(path) = EquipmentPath::parse(&path) {
                         out.push((path, line));
                     }
@@ -241,18 +255,36 @@ mod tests {
         let wc = EquipmentPath::parse("acme/berlin/packaging/line-1/filler").unwrap();
         assert_eq!(wc.level(), Level::WorkCenter);
         assert_eq!(wc.name(), "filler");
-        assert_eq!(wc.parent().unwrap().as_str(), "acme/berlin/packaging/line-1");
+        assert_eq!(
+            wc.parent().unwrap().as_str(),
+            "acme/berlin/packaging/line-1"
+        );
         assert_eq!(wc.ancestor(Level::Site).unwrap().as_str(), "acme/berlin");
-        assert_eq!(EquipmentPath::parse("acme").unwrap().level(), Level::Enterprise);
+        assert_eq!(
+            EquipmentPath::parse("acme").unwrap().level(),
+            Level::Enterprise
+        );
     }
 
     #[test]
     fn rejects_bad_paths() {
         assert_eq!(EquipmentPath::parse(""), Err(PathError::Empty));
-        assert!(matches!(EquipmentPath::parse("a//b"), Err(PathError::Segment { .. })));
-        assert!(matches!(EquipmentPath::parse("a/+/b"), Err(PathError::Segment { .. })));
-        assert!(matches!(EquipmentPath::parse("a/#"), Err(PathError::Segment { .. })));
-        assert!(matches!(EquipmentPath::parse("a/b/c/d/e/f"), Err(PathError::Depth(_, 6))));
+        assert!(matches!(
+            EquipmentPath::parse("a//b"),
+            Err(PathError::Segment { .. })
+        ));
+        assert!(matches!(
+            EquipmentPath::parse("a/+/b"),
+            Err(PathError::Segment { .. })
+        ));
+        assert!(matches!(
+            EquipmentPath::parse("a/#"),
+            Err(PathError::Segment { .. })
+        ));
+        assert!(matches!(
+            EquipmentPath::parse("a/b/c/d/e/f"),
+            Err(PathError::Depth(_, 6))
+        ));
     }
 
     #[test]
@@ -274,7 +306,10 @@ mod tests {
 
     #[test]
     fn plant_validation_finds_duplicates() {
-        let wc = WorkCenter { name: "press".into(), description: String::new() };
+        let wc = WorkCenter {
+            name: "press".into(),
+            description: String::new(),
+        };
         let mut plant = Plant {
             enterprise: "acme".into(),
             sites: vec![Site {

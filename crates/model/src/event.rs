@@ -20,7 +20,10 @@ pub enum FeedPayload {
     /// A cumulative part counter of a work center.
     Counter { kind: CounterKind, value: u64 },
     /// The work order (and product) running on a line; `None` when the line has no order.
-    Order { order: Option<String>, product: Option<String> },
+    Order {
+        order: Option<String>,
+        product: Option<String>,
+    },
 }
 
 /// One decoded message about one piece of equipment.

@@ -66,15 +66,31 @@ impl FromStr for WorkOrderStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OrderError {
     #[error("work order {order}: cannot go from {from} to {to}")]
-    Transition { order: String, from: &'static str, to: &'static str },
+    Transition {
+        order: String,
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("work order {0}: quantity must be at least 1")]
     Quantity(String),
     #[error("work order {0}: has no operations")]
     NoOperations(String),
-    #[error("work order {order}: operation {seq} is routed to `{path}`, which is not a work center")]
-    NotAWorkCenter { order: String, seq: u16, path: String },
-    #[error("work order {order}: operation sequence numbers must increase ({seq} follows {previous})")]
-    Sequence { order: String, seq: u16, previous: u16 },
+    #[error(
+        "work order {order}: operation {seq} is routed to `{path}`, which is not a work center"
+    )]
+    NotAWorkCenter {
+        order: String,
+        seq: u16,
+        path: String,
+    },
+    #[error(
+        "work order {order}: operation sequence numbers must increase ({seq} follows {previous})"
+    )]
+    Sequence {
+        order: String,
+        seq: u16,
+        previous: u16,
+    },
 }
 
 /// One step of an order's routing, performed on one work center.
@@ -117,7 +133,11 @@ impl WorkOrder {
                 });
             }
             if let Some(prev) = previous.filter(|&p| op.seq <= p) {
-                return Err(OrderError::Sequence { order: self.number.clone(), seq: op.seq, previous: prev });
+                return Err(OrderError::Sequence {
+                    order: self.number.clone(),
+                    seq: op.seq,
+                    previous: prev,
+                });
             }
             previous = Some(op.seq);
         }
@@ -151,8 +171,16 @@ mod tests {
             priority: 2,
             status: WorkOrderStatus::Planned,
             operations: vec![
-                Operation { seq: 10, name: "fill".into(), work_center: EquipmentPath::parse("a/b/c/l/filler").unwrap() },
-                Operation { seq: 20, name: "cap".into(), work_center: EquipmentPath::parse("a/b/c/l/capper").unwrap() },
+                Operation {
+                    seq: 10,
+                    name: "fill".into(),
+                    work_center: EquipmentPath::parse("a/b/c/l/filler").unwrap(),
+                },
+                Operation {
+                    seq: 20,
+                    name: "cap".into(),
+                    work_center: EquipmentPath::parse("a/b/c/l/capper").unwrap(),
+                },
             ],
         }
     }
@@ -166,7 +194,10 @@ mod tests {
         wo.transition(WorkOrderStatus::Running).unwrap();
         wo.transition(WorkOrderStatus::Completed).unwrap();
         let err = wo.transition(WorkOrderStatus::Running).unwrap_err();
-        assert_eq!(err.to_string(), "work order WO-1: cannot go from completed to running");
+        assert_eq!(
+            err.to_string(),
+            "work order WO-1: cannot go from completed to running"
+        );
         assert_eq!(wo.status, WorkOrderStatus::Completed);
         assert!(!WorkOrderStatus::Planned.can_become(WorkOrderStatus::Completed));
     }
@@ -179,7 +210,10 @@ mod tests {
         assert!(matches!(bad.validate(), Err(OrderError::Sequence { .. })));
         let mut bad = order();
         bad.operations[0].work_center = EquipmentPath::parse("a/b/c/l").unwrap();
-        assert!(matches!(bad.validate(), Err(OrderError::NotAWorkCenter { .. })));
+        assert!(matches!(
+            bad.validate(),
+            Err(OrderError::NotAWorkCenter { .. })
+        ));
         let mut bad = order();
         bad.quantity = 0;
         assert!(matches!(bad.validate(), Err(OrderError::Quantity(_))));

@@ -28,11 +28,18 @@ mod tests {
 
     #[test]
     fn ideal_output_is_whole_parts() {
-        let p = Product { code: "P".into(), name: "p".into(), ideal_cycle_ms: 2_500 };
+        let p = Product {
+            code: "P".into(),
+            name: "p".into(),
+            ideal_cycle_ms: 2_500,
+        };
         assert_eq!(p.ideal_output(10_000), 4);
         assert_eq!(p.ideal_output(9_999), 3);
         assert_eq!(p.ideal_output(-5), 0);
-        let broken = Product { ideal_cycle_ms: 0, ..p };
+        let broken = Product {
+            ideal_cycle_ms: 0,
+            ..p
+        };
         assert_eq!(broken.ideal_output(10_000), 0);
     }
 }

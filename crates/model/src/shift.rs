@@ -7,7 +7,9 @@
 //! after the gap; times that exist twice (fall-back) take the earlier instant.
 
 use crate::TimestampMs;
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -25,7 +27,15 @@ pub enum Day {
 }
 
 impl Day {
-    pub const ALL: [Day; 7] = [Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri, Day::Sat, Day::Sun];
+    pub const ALL: [Day; 7] = [
+        Day::Mon,
+        Day::Tue,
+        Day::Wed,
+        Day::Thu,
+        Day::Fri,
+        Day::Sat,
+        Day::Sun,
+    ];
 
     fn of(date: NaiveDate) -> Day {
         Day::ALL[date.weekday().num_days_from_monday() as usize]
@@ -91,7 +101,9 @@ pub enum ShiftError {
 
 impl ShiftCalendar {
     pub fn tz(&self) -> Result<Tz, ShiftError> {
-        self.timezone.parse::<Tz>().map_err(|_| ShiftError::TimeZone(self.timezone.clone()))
+        self.timezone
+            .parse::<Tz>()
+            .map_err(|_| ShiftError::TimeZone(self.timezone.clone()))
     }
 
     pub fn validate(&self) -> Result<(), ShiftError> {
@@ -112,8 +124,16 @@ impl ShiftCalendar {
         let tz = self.tz()?;
         let local_date = to_utc(t).with_timezone(&tz).date_naive();
         // A shift running now started today or yesterday (shifts are shorter than a day).
-        for date in [local_date.pred_opt(), Some(local_date)].into_iter().flatten().rev() {
-            if let Some(found) = self.instances_on(tz, date).into_iter().find(|s| s.contains(t)) {
+        for date in [local_date.pred_opt(), Some(local_date)]
+            .into_iter()
+            .flatten()
+            .rev()
+        {
+            if let Some(found) = self
+                .instances_on(tz, date)
+                .into_iter()
+                .find(|s| s.contains(t))
+            {
                 return Ok(Some(found));
             }
         }
@@ -121,13 +141,25 @@ impl ShiftCalendar {
     }
 
     /// Every shift overlapping `[from, to)`, in start order.
-    pub fn shifts_between(&self, from: TimestampMs, to: TimestampMs) -> Result<Vec<ShiftInstance>, ShiftError> {
+    pub fn shifts_between(
+        &self,
+        from: TimestampMs,
+        to: TimestampMs,
+    ) -> Result<Vec<ShiftInstance>, ShiftError> {
         let tz = self.tz()?;
-        let mut date = to_utc(from).with_timezone(&tz).date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
+        let mut date = to_utc(from)
+            .with_timezone(&tz)
+            .date_naive()
+            .pred_opt()
+            .unwrap_or(NaiveDate::MIN);
         let last = to_utc(to).with_timezone(&tz).date_naive();
         let mut out = Vec::new();
         while date <= last {
-            out.extend(self.instances_on(tz, date).into_iter().filter(|s| s.start_ms < to && s.end_ms > from));
+            out.extend(
+                self.instances_on(tz, date)
+                    .into_iter()
+                    .filter(|s| s.start_ms < to && s.end_ms > from),
+            );
             match date.succ_opt() {
                 Some(next) => date = next,
                 None => break,
@@ -146,10 +178,19 @@ impl ShiftCalendar {
             .iter()
             .filter(|p| p.days.contains(&day) && p.start != p.end)
             .filter_map(|p| {
-                let end_date = if p.end <= p.start { date.succ_opt()? } else { date };
+                let end_date = if p.end <= p.start {
+                    date.succ_opt()?
+                } else {
+                    date
+                };
                 let start = resolve_local(tz, date.and_time(p.start))?;
                 let end = resolve_local(tz, end_date.and_time(p.end))?;
-                Some(ShiftInstance { name: p.name.clone(), date, start_ms: start, end_ms: end })
+                Some(ShiftInstance {
+                    name: p.name.clone(),
+                    date,
+                    start_ms: start,
+                    end_ms: end,
+                })
             })
             .collect()
     }
@@ -166,14 +207,17 @@ fn resolve_local(tz: Tz, local: NaiveDateTime) -> Option<TimestampMs> {
         LocalResult::Ambiguous(earlier, _) => Some(earlier.timestamp_millis()),
         LocalResult::None => {
             // In a gap: the first whole minute that exists is the end of the gap.
-            (1..=180).find_map(|m| match tz.from_local_datetime(&(local + Duration::minutes(m))) {
-                LocalResult::Single(t) => {
-                    let first_valid = t.timestamp_millis() - (t.timestamp_millis().rem_euclid(60_000));
-                    Some(first_valid)
-                }
-                LocalResult::Ambiguous(t, _) => Some(t.timestamp_millis()),
-                LocalResult::None => None,
-            })
+            (1..=180).find_map(
+                |m| match tz.from_local_datetime(&(local + Duration::minutes(m))) {
+                    LocalResult::Single(t) => {
+                        let first_valid =
+                            t.timestamp_millis() - (t.timestamp_millis().rem_euclid(60_000));
+                        Some(first_valid)
+                    }
+                    LocalResult::Ambiguous(t, _) => Some(t.timestamp_millis()),
+                    LocalResult::None => None,
+                },
+            )
         }
     }
 }
@@ -190,9 +234,24 @@ mod tests {
         ShiftCalendar {
             timezone: "Europe/Berlin".into(),
             shifts: vec![
-                ShiftPattern { name: "early".into(), start: t(6, 0), end: t(14, 0), days: Day::ALL.to_vec() },
-                ShiftPattern { name: "late".into(), start: t(14, 0), end: t(22, 0), days: Day::ALL.to_vec() },
-                ShiftPattern { name: "night".into(), start: t(22, 0), end: t(6, 0), days: Day::ALL.to_vec() },
+                ShiftPattern {
+                    name: "early".into(),
+                    start: t(6, 0),
+                    end: t(14, 0),
+                    days: Day::ALL.to_vec(),
+                },
+                ShiftPattern {
+                    name: "late".into(),
+                    start: t(14, 0),
+                    end: t(22, 0),
+                    days: Day::ALL.to_vec(),
+                },
+                ShiftPattern {
+                    name: "night".into(),
+                    start: t(22, 0),
+                    end: t(6, 0),
+                    days: Day::ALL.to_vec(),
+                },
             ],
             holidays: vec![],
         }
@@ -208,11 +267,17 @@ mod tests {
     fn finds_the_running_shift_including_overnight() {
         let cal = berlin_three_shifts();
         // 2026-07-01 12:00 local (CEST, UTC+2) = 10:00Z
-        let s = cal.shift_at(utc_ms("2026-07-01T10:00:00Z")).unwrap().unwrap();
+        let s = cal
+            .shift_at(utc_ms("2026-07-01T10:00:00Z"))
+            .unwrap()
+            .unwrap();
         assert_eq!(s.name, "early");
         assert_eq!(s.start_ms, utc_ms("2026-07-01T04:00:00Z"));
         // 03:00 local on July 2nd belongs to the night shift that started on July 1st.
-        let s = cal.shift_at(utc_ms("2026-07-02T01:00:00Z")).unwrap().unwrap();
+        let s = cal
+            .shift_at(utc_ms("2026-07-02T01:00:00Z"))
+            .unwrap()
+            .unwrap();
         assert_eq!(s.name, "night");
         assert_eq!(s.date, NaiveDate::from_ymd_opt(2026, 7, 1).unwrap());
         assert_eq!(s.duration_ms(), 8 * HOUR);
@@ -222,7 +287,10 @@ mod tests {
     fn night_shift_is_shorter_when_clocks_spring_forward() {
         // Berlin: 2026-03-29 02:00 CET → 03:00 CEST.
         let cal = berlin_three_shifts();
-        let s = cal.shift_at(utc_ms("2026-03-29T00:30:00Z")).unwrap().unwrap();
+        let s = cal
+            .shift_at(utc_ms("2026-03-29T00:30:00Z"))
+            .unwrap()
+            .unwrap();
         assert_eq!((s.name.as_str(), s.duration_ms()), ("night", 7 * HOUR));
         assert_eq!(s.start_ms, utc_ms("2026-03-28T21:00:00Z")); // 22:00 CET
         assert_eq!(s.end_ms, utc_ms("2026-03-29T04:00:00Z")); // 06:00 CEST
@@ -235,14 +303,21 @@ mod tests {
     fn night_shift_is_longer_when_clocks_fall_back() {
         // Berlin: 2026-10-25 03:00 CEST → 02:00 CET.
         let cal = berlin_three_shifts();
-        let s = cal.shift_at(utc_ms("2026-10-25T01:30:00Z")).unwrap().unwrap();
+        let s = cal
+            .shift_at(utc_ms("2026-10-25T01:30:00Z"))
+            .unwrap()
+            .unwrap();
         assert_eq!((s.name.as_str(), s.duration_ms()), ("night", 9 * HOUR));
         // Across a whole DST week the three shifts tile time with no gap or overlap.
         let from = utc_ms("2026-10-22T00:00:00Z");
         let to = utc_ms("2026-10-29T00:00:00Z");
         let shifts = cal.shifts_between(from, to).unwrap();
         for pair in shifts.windows(2) {
-            assert_eq!(pair[0].end_ms, pair[1].start_ms, "{:?} then {:?}", pair[0], pair[1]);
+            assert_eq!(
+                pair[0].end_ms, pair[1].start_ms,
+                "{:?} then {:?}",
+                pair[0], pair[1]
+            );
         }
         let total: i64 = shifts.iter().map(|s| s.duration_ms()).sum();
         let covered = shifts.last().unwrap().end_ms - shifts[0].start_ms;
@@ -253,10 +328,18 @@ mod tests {
     fn shift_starting_inside_the_gap_starts_when_the_gap_ends() {
         let cal = ShiftCalendar {
             timezone: "Europe/Berlin".into(),
-            shifts: vec![ShiftPattern { name: "odd".into(), start: t(2, 30), end: t(10, 0), days: vec![Day::Sun] }],
+            shifts: vec![ShiftPattern {
+                name: "odd".into(),
+                start: t(2, 30),
+                end: t(10, 0),
+                days: vec![Day::Sun],
+            }],
             holidays: vec![],
         };
-        let s = cal.shift_at(utc_ms("2026-03-29T05:00:00Z")).unwrap().unwrap();
+        let s = cal
+            .shift_at(utc_ms("2026-03-29T05:00:00Z"))
+            .unwrap()
+            .unwrap();
         assert_eq!(s.start_ms, utc_ms("2026-03-29T01:00:00Z")); // 03:00 CEST
     }
 
@@ -264,14 +347,32 @@ mod tests {
     fn weekdays_and_holidays_are_respected() {
         let mut cal = ShiftCalendar {
             timezone: "America/Chicago".into(),
-            shifts: vec![ShiftPattern { name: "day".into(), start: t(7, 0), end: t(15, 30), days: vec![Day::Mon, Day::Tue] }],
+            shifts: vec![ShiftPattern {
+                name: "day".into(),
+                start: t(7, 0),
+                end: t(15, 30),
+                days: vec![Day::Mon, Day::Tue],
+            }],
             holidays: vec![],
         };
         // 2026-11-23 is a Monday; 10:00 CST = 16:00Z.
-        assert!(cal.shift_at(utc_ms("2026-11-23T16:00:00Z")).unwrap().is_some());
-        assert!(cal.shift_at(utc_ms("2026-11-25T16:00:00Z")).unwrap().is_none()); // Wednesday
-        cal.holidays.push(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
-        assert!(cal.shift_at(utc_ms("2026-11-23T16:00:00Z")).unwrap().is_none());
+        assert!(
+            cal.shift_at(utc_ms("2026-11-23T16:00:00Z"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            cal.shift_at(utc_ms("2026-11-25T16:00:00Z"))
+                .unwrap()
+                .is_none()
+        ); // Wednesday
+        cal.holidays
+            .push(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert!(
+            cal.shift_at(utc_ms("2026-11-23T16:00:00Z"))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -279,7 +380,10 @@ mod tests {
         let mut cal = berlin_three_shifts();
         assert!(cal.validate().is_ok());
         cal.timezone = "Mars/Olympus".into();
-        assert_eq!(cal.shift_at(0), Err(ShiftError::TimeZone("Mars/Olympus".into())));
+        assert_eq!(
+            cal.shift_at(0),
+            Err(ShiftError::TimeZone("Mars/Olympus".into()))
+        );
         let mut cal = berlin_three_shifts();
         cal.shifts[0].days.clear();
         assert_eq!(cal.validate(), Err(ShiftError::NoDays("early".into())));
@@ -287,7 +391,12 @@ mod tests {
 
     #[test]
     fn elapsed_is_clamped_to_the_shift() {
-        let s = ShiftInstance { name: "x".into(), date: NaiveDate::MIN, start_ms: 1000, end_ms: 2000 };
+        let s = ShiftInstance {
+            name: "x".into(),
+            date: NaiveDate::MIN,
+            start_ms: 1000,
+            end_ms: 2000,
+        };
         assert_eq!(s.elapsed_ms(500), 0);
         assert_eq!(s.elapsed_ms(1500), 500);
         assert_eq!(s.elapsed_ms(5000), 1000);

@@ -95,7 +95,10 @@ impl WorkCenterState {
     }
 
     pub fn offline() -> Self {
-        Self { kind: StateKind::Offline, reason: None }
+        Self {
+            kind: StateKind::Offline,
+            reason: None,
+        }
     }
 }
 
@@ -139,7 +142,12 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
         assert_eq!(" Running ".parse::<StateKind>(), Ok(StateKind::Running));
-        assert!("exploded".parse::<StateKind>().unwrap_err().contains("planned_stop"));
+        assert!(
+            "exploded"
+                .parse::<StateKind>()
+                .unwrap_err()
+                .contains("planned_stop")
+        );
     }
 
     #[test]
@@ -157,8 +165,14 @@ mod tests {
     #[test]
     fn counters_advance_and_detect_resets() {
         assert_eq!(CounterDelta::between(None, 500), CounterDelta::Advanced(0));
-        assert_eq!(CounterDelta::between(Some(500), 512), CounterDelta::Advanced(12));
-        assert_eq!(CounterDelta::between(Some(512), 512), CounterDelta::Advanced(0));
+        assert_eq!(
+            CounterDelta::between(Some(500), 512),
+            CounterDelta::Advanced(12)
+        );
+        assert_eq!(
+            CounterDelta::between(Some(512), 512),
+            CounterDelta::Advanced(0)
+        );
         assert_eq!(CounterDelta::between(Some(512), 3), CounterDelta::Reset(3));
         assert_eq!(CounterDelta::Reset(3).parts(), 3);
     }

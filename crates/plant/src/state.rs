@@ -1,0 +1,466 @@
+//! The rules that turn feed events into live plant state. Synchronous and deterministic:
+//! every method takes the current time, so tests control the clock.
+
+use crate::diagnostics::DiagnosticsBook;
+use crate::{
+    FeedHealth, LineLive, LinkState, LinkStatus, PlantSnapshot, WorkCenterChange, WorkCenterLive,
+};
+use std::collections::HashMap;
+use takt_model::{
+    CounterDelta, CounterKind, EquipmentPath, FeedEvent, FeedPayload, Level, Plant, Product,
+    ShiftCalendar, ShiftInstance, TimestampMs, WorkCenterState,
+};
+
+/// What the plant state needs to know from the MES database.
+#[derive(Debug, Clone, Default)]
+pub struct PlantConfig {
+    pub plant: Option<Plant>,
+    /// Shift calendar per site path.
+    pub calendars: HashMap<EquipmentPath, ShiftCalendar>,
+    pub products: HashMap<String, Product>,
+    /// A feed silent this long is shown as stale.
+    pub stale_after_ms: i64,
+    /// A feed silent this long is shown as offline.
+    pub offline_after_ms: i64,
+}
+
+impl PlantConfig {
+    pub fn new(plant: Option<Plant>) -> Self {
+        Self {
+            plant,
+            stale_after_ms: 30_000,
+            offline_after_ms: 300_000,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Debug)]
+struct WorkCenterEntry {
+    live: WorkCenterLive,
+    line: usize,
+    good_total: Option<u64>,
+    scrap_total: Option<u64>,
+}
+
+#[derive(Debug)]
+struct LineEntry {
+    live: LineLive,
+    site: Option<EquipmentPath>,
+    /// Fractional parts the ideal line would have made so far this shift.
+    target_parts: f64,
+    last_tick_ms: Option<TimestampMs>,
+}
+
+#[derive(Debug)]
+pub struct PlantState {
+    config: PlantConfig,
+    work_centers: Vec<WorkCenterEntry>,
+    wc_index: HashMap<EquipmentPath, usize>,
+    lines: Vec<LineEntry>,
+    line_index: HashMap<EquipmentPath, usize>,
+    version: u64,
+    broker: LinkStatus,
+    database: LinkStatus,
+    diagnostics: DiagnosticsBook,
+}
+
+impl PlantState {
+    pub fn new(config: PlantConfig, now_ms: TimestampMs) -> Self {
+        let mut state = PlantState {
+            config,
+            work_centers: Vec::new(),
+            wc_index: HashMap::new(),
+            lines: Vec::new(),
+            line_index: HashMap::new(),
+            version: 0,
+            broker: LinkStatus::starting("", now_ms),
+            database: LinkStatus::starting("", now_ms),
+            diagnostics: DiagnosticsBook::default(),
+        };
+        if let Some(plant) = state.config.plant.clone() {
+            for (line_path, line) in plant.lines() {
+                let idx = state.ensure_line(&line_path);
+                state.lines[idx].live.description = line.description.clone();
+                for wc in &line.work_centers {
+                    if let Ok(wc_path) = line_path.child(&wc.name) {
+                        let w = state.ensure_work_center(&wc_path);
+                        state.work_centers[w].live.description = wc.description.clone();
+                    }
+                }
+            }
+        }
+        state
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.version += 1;
+        self.version
+    }
+
+    fn ensure_line(&mut self, path: &EquipmentPath) -> usize {
+        if let Some(&idx) = self.line_index.get(path) {
+            return idx;
+        }
+        let version = self.bump();
+        let site = path.ancestor(Level::Site);
+        self.lines.push(LineEntry {
+            live: LineLive {
+                path: path.clone(),
+                name: path.name().to_owned(),
+                description: String::new(),
+                work_centers: Vec::new(),
+                order: None,
+                product: None,
+                output: 0,
+                scrap: 0,
+                target_so_far: 0,
+                target_shift: 0,
+                shift: None,
+                feed: FeedHealth::Offline,
+                version,
+            },
+            site,
+            target_parts: 0.0,
+            last_tick_ms: None,
+        });
+        let idx = self.lines.len() - 1;
+        self.line_index.insert(path.clone(), idx);
+        idx
+    }
+
+    fn ensure_work_center(&mut self, path: &EquipmentPath) -> usize {
+        if let Some(&idx) = self.wc_index.get(path) {
+            return idx;
+        }
+        // A work center path always has a line parent (depth 5).
+        let line_path = path.parent().unwrap_or_else(|| path.clone());
+        let line = self.ensure_line(&line_path);
+        let version = self.bump();
+        self.lines[line].live.work_centers.push(path.clone());
+        self.lines[line].live.version = version;
+        self.work_centers.push(WorkCenterEntry {
+            live: WorkCenterLive {
+                path: path.clone(),
+                name: path.name().to_owned(),
+                description: String::new(),
+                state: WorkCenterState::offline(),
+                state_since_ms: None,
+                good: 0,
+                scrap: 0,
+                last_message_ms: None,
+                feed: FeedHealth::Offline,
+                version,
+            },
+            line,
+            good_total: None,
+            scrap_total: None,
+        });
+        let idx = self.work_centers.len() - 1;
+        self.wc_index.insert(path.clone(), idx);
+        idx
+    }
+
+    /// Applies one decoded event. Returns the resulting work-center change (none for
+    /// line-level events), or an error text for diagnostics when the event does not fit.
+    pub fn apply(
+        &mut self,
+        topic: &str,
+        event: &FeedEvent,
+        now_ms: TimestampMs,
+    ) -> Result<Option<WorkCenterChange>, String> {
+        let level = event.path.level();
+        let expected = match event.payload {
+            FeedPayload::Order { .. } => Level::Line,
+            FeedPayload::State { .. } | FeedPayload::Counter { .. } => Level::WorkCenter,
+        };
+        if level != expected {
+            let msg = format!(
+                "`{}` payload on a {:?} path `{}`; expected a {:?} path",
+                tag_name(&event.payload),
+                level,
+                event.path,
+                expected
+            );
+            self.diagnostics.error(topic, &msg, now_ms);
+            return Err(msg);
+        }
+        self.diagnostics.message(topic, now_ms);
+
+        if let FeedPayload::Order { order, product } = &event.payload {
+            let known = self.line_index.contains_key(&event.path);
+            let idx = self.ensure_line(&event.path);
+            if !known {
+                self.diagnostics.discovered_equipment += 1;
+            }
+            if self.lines[idx].live.product != *product {
+                // A new product changes the ideal cycle: bank what the old one earned first.
+                self.accrue_target(idx, now_ms);
+            }
+            let version = self.bump();
+            let line = &mut self.lines[idx];
+            line.live.order = order.clone();
+            line.live.product = product.clone();
+            line.live.version = version;
+            self.refresh_target_shift(idx);
+            return Ok(None);
+        }
+
+        let known = self.wc_index.contains_key(&event.path);
+        let idx = self.ensure_work_center(&event.path);
+        if !known {
+            self.diagnostics.discovered_equipment += 1;
+        }
+        let version = self.bump();
+        let entry = &mut self.work_centers[idx];
+        match &event.payload {
+            FeedPayload::State { state } => {
+                let older = entry
+                    .live
+                    .state_since_ms
+                    .is_some_and(|since| event.timestamp_ms < since);
+                if !older && entry.live.state != *state {
+                    entry.live.state = state.clone();
+                    entry.live.state_since_ms = Some(event.timestamp_ms);
+                } else if entry.live.state_since_ms.is_none() {
+                    entry.live.state_since_ms = Some(event.timestamp_ms);
+                }
+            }
+            FeedPayload::Counter { kind, value } => {
+                let (total, count) = match kind {
+                    CounterKind::Good => (&mut entry.good_total, &mut entry.live.good),
+                    CounterKind::Scrap => (&mut entry.scrap_total, &mut entry.live.scrap),
+                };
+                *count += CounterDelta::between(*total, *value).parts();
+                *total = Some(*value);
+            }
+            FeedPayload::Order { .. } => {}
+        }
+        entry.live.last_message_ms = Some(now_ms);
+        entry.live.feed = FeedHealth::Live;
+        entry.live.version = version;
+        let line = entry.line;
+        let change = change_of(entry, event.timestamp_ms, now_ms);
+        self.refresh_line_totals(line);
+        Ok(Some(change))
+    }
+
+    /// Records a message that could not be decoded.
+    pub fn reject(&mut self, topic: &str, error: &str, now_ms: TimestampMs) {
+        self.diagnostics.error(topic, error, now_ms);
+    }
+
+    pub fn set_broker(&mut self, status: LinkStatus, now_ms: TimestampMs) -> Vec<WorkCenterChange> {
+        self.broker = status;
+        self.bump();
+        self.refresh_health(now_ms)
+    }
+
+    pub fn set_database(&mut self, status: LinkStatus) {
+        self.database = status;
+        self.bump();
+    }
+
+    /// Advances time: feed health, shift boundaries and targets. Returns the work centers
+    /// whose feed health changed.
+    pub fn tick(&mut self, now_ms: TimestampMs) -> Vec<WorkCenterChange> {
+        for idx in 0..self.lines.len() {
+            self.tick_line(idx, now_ms);
+        }
+        self.refresh_health(now_ms)
+    }
+
+    fn tick_line(&mut self, idx: usize, now_ms: TimestampMs) {
+        let shift = self.lines[idx]
+            .site
+            .as_ref()
+            .and_then(|site| self.config.calendars.get(site))
+            .and_then(|cal| cal.shift_at(now_ms).ok().flatten());
+        let cycle_ms = self.ideal_cycle_ms(idx);
+        let changed_shift = shift.as_ref().map(|s| s.start_ms)
+            != self.lines[idx].live.shift.as_ref().map(|s| s.start_ms);
+        if changed_shift {
+            let version = self.bump();
+            let had_shift = self.lines[idx].live.shift.is_some();
+            let wcs = self.lines[idx].live.work_centers.clone();
+            if had_shift {
+                // New shift: shift counters start over.
+                for wc in &wcs {
+                    if let Some(&w) = self.wc_index.get(wc) {
+                        self.work_centers[w].live.good = 0;
+                        self.work_centers[w].live.scrap = 0;
+                        self.work_centers[w].live.version = version;
+                    }
+                }
+            }
+            let line = &mut self.lines[idx];
+            // Joining mid-shift (Takt just started): credit the elapsed part of the shift.
+            line.target_parts = match (&shift, had_shift, cycle_ms) {
+                (Some(s), false, Some(c)) => s.elapsed_ms(now_ms) as f64 / c,
+                _ => 0.0,
+            };
+            line.last_tick_ms = shift.as_ref().map(|s| now_ms.max(s.start_ms));
+            line.live.shift = shift;
+            line.live.version = version;
+            self.refresh_line_totals(idx);
+            self.refresh_target_shift(idx);
+        }
+        self.accrue_target(idx, now_ms);
+    }
+
+    /// Adds the parts an ideal line would have made since the last accrual.
+    fn accrue_target(&mut self, idx: usize, now_ms: TimestampMs) {
+        let cycle_ms = self.ideal_cycle_ms(idx);
+        let line = &mut self.lines[idx];
+        if let (Some(shift), Some(last), Some(c)) = (&line.live.shift, line.last_tick_ms, cycle_ms)
+        {
+            let until = now_ms.min(shift.end_ms);
+            if until > last {
+                line.target_parts += (until - last) as f64 / c;
+            }
+        }
+        line.last_tick_ms = line.live.shift.as_ref().map(|_| now_ms);
+        let target = line.target_parts.floor() as u64;
+        if target != line.live.target_so_far {
+            line.live.target_so_far = target;
+            let version = self.bump();
+            self.lines[idx].live.version = version;
+        }
+    }
+
+    fn ideal_cycle_ms(&self, line: usize) -> Option<f64> {
+        let product = self.lines[line].live.product.as_ref()?;
+        let cycle = self.config.products.get(product)?.ideal_cycle_ms;
+        (cycle > 0).then_some(f64::from(cycle))
+    }
+
+    fn refresh_target_shift(&mut self, idx: usize) {
+        let target = match (&self.lines[idx].live.shift, self.ideal_cycle_ms(idx)) {
+            (Some(shift), Some(c)) => (shift.duration_ms() as f64 / c).floor() as u64,
+            _ => 0,
+        };
+        self.lines[idx].live.target_shift = target;
+    }
+
+    fn refresh_line_totals(&mut self, idx: usize) {
+        let paths = &self.lines[idx].live.work_centers;
+        let mut output = 0;
+        let mut scrap = 0;
+        let mut feed = if paths.is_empty() {
+            FeedHealth::Offline
+        } else {
+            FeedHealth::Live
+        };
+        for (pos, path) in paths.iter().enumerate() {
+            if let Some(&w) = self.wc_index.get(path) {
+                let wc = &self.work_centers[w].live;
+                scrap += wc.scrap;
+                feed = feed.max(wc.feed);
+                if pos == paths.len() - 1 {
+                    output = wc.good;
+                }
+            }
+        }
+        let line = &mut self.lines[idx].live;
+        if (line.output, line.scrap, line.feed) != (output, scrap, feed) {
+            line.output = output;
+            line.scrap = scrap;
+            line.feed = feed;
+            self.version += 1;
+            line.version = self.version;
+        }
+    }
+
+    fn refresh_health(&mut self, now_ms: TimestampMs) -> Vec<WorkCenterChange> {
+        let connected = self.broker.state == LinkState::Connected;
+        let mut changes = Vec::new();
+        let mut touched_lines = Vec::new();
+        for w in 0..self.work_centers.len() {
+            let entry = &self.work_centers[w];
+            let health = match entry.live.last_message_ms {
+                None => FeedHealth::Offline,
+                Some(last) if now_ms - last >= self.config.offline_after_ms => FeedHealth::Offline,
+                Some(_) if !connected => FeedHealth::Stale,
+                Some(last) if now_ms - last >= self.config.stale_after_ms => FeedHealth::Stale,
+                Some(_) => FeedHealth::Live,
+            };
+            if health != entry.live.feed {
+                self.version += 1;
+                let entry = &mut self.work_centers[w];
+                entry.live.feed = health;
+                entry.live.version = self.version;
+                touched_lines.push(entry.line);
+                let ts = entry.live.last_message_ms.unwrap_or(now_ms);
+                changes.push(change_of(entry, ts, now_ms));
+            }
+        }
+        touched_lines.sort_unstable();
+        touched_lines.dedup();
+        for line in touched_lines {
+            self.refresh_line_totals(line);
+        }
+        changes
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub fn snapshot(&self, now_ms: TimestampMs) -> PlantSnapshot {
+        PlantSnapshot {
+            version: self.version,
+            generated_ms: now_ms,
+            lines: self.lines.iter().map(|l| l.live.clone()).collect(),
+            work_centers: self.work_centers.iter().map(|w| w.live.clone()).collect(),
+            broker: self.broker.clone(),
+            database: self.database.clone(),
+            diagnostics: self.diagnostics.report(),
+        }
+    }
+
+    /// The shift a line is in, as of the last tick.
+    pub fn line_shift(&self, line: &EquipmentPath) -> Option<&ShiftInstance> {
+        self.line_index
+            .get(line)
+            .and_then(|&i| self.lines[i].live.shift.as_ref())
+    }
+}
+
+fn tag_name(payload: &FeedPayload) -> &'static str {
+    match payload {
+        FeedPayload::State { .. } => "state",
+        FeedPayload::Counter {
+            kind: CounterKind::Good,
+            ..
+        } => "good",
+        FeedPayload::Counter {
+            kind: CounterKind::Scrap,
+            ..
+        } => "scrap",
+        FeedPayload::Order { .. } => "order",
+    }
+}
+
+fn change_of(
+    entry: &WorkCenterEntry,
+    timestamp_ms: TimestampMs,
+    received_ms: TimestampMs,
+) -> WorkCenterChange {
+    WorkCenterChange {
+        path: entry.live.path.clone(),
+        state: entry.live.state.kind,
+        reason: entry.live.state.reason.clone(),
+        good: entry.live.good,
+        scrap: entry.live.scrap,
+        state_since_ms: entry.live.state_since_ms,
+        timestamp_ms,
+        received_ms,
+        good_total: entry.good_total,
+        scrap_total: entry.scrap_total,
+        feed: entry.live.feed,
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

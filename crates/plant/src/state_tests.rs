@@ -1,0 +1,333 @@
+use super::*;
+use chrono::NaiveTime;
+use takt_model::shift::Day;
+use takt_model::{Area, CounterKind, Line, Site, StateKind, WorkCenter};
+
+const LINE: &str = "acme/berlin/pack/line-1";
+const FILLER: &str = "acme/berlin/pack/line-1/filler";
+const CAPPER: &str = "acme/berlin/pack/line-1/capper";
+
+fn path(p: &str) -> EquipmentPath {
+    EquipmentPath::parse(p).unwrap()
+}
+
+fn config() -> PlantConfig {
+    let wc = |n: &str| WorkCenter {
+        name: n.into(),
+        description: format!("{n} desc"),
+    };
+    let plant = Plant {
+        enterprise: "acme".into(),
+        sites: vec![Site {
+            name: "berlin".into(),
+            timezone: "UTC".into(),
+            areas: vec![Area {
+                name: "pack".into(),
+                lines: vec![Line {
+                    name: "line-1".into(),
+                    description: "Line 1".into(),
+                    work_centers: vec![wc("filler"), wc("capper")],
+                }],
+            }],
+        }],
+    };
+    let mut config = PlantConfig::new(Some(plant));
+    config.calendars.insert(
+        path("acme/berlin"),
+        ShiftCalendar {
+            timezone: "UTC".into(),
+            shifts: vec![
+                takt_model::ShiftPattern {
+                    name: "day".into(),
+                    start: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+                    end: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+                    days: Day::ALL.to_vec(),
+                },
+                takt_model::ShiftPattern {
+                    name: "night".into(),
+                    start: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
+                    end: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
+                    days: Day::ALL.to_vec(),
+                },
+            ],
+            holidays: vec![],
+        },
+    );
+    config.products.insert(
+        "P-1".into(),
+        Product {
+            code: "P-1".into(),
+            name: "p".into(),
+            ideal_cycle_ms: 1_000,
+        },
+    );
+    config
+}
+
+/// 2026-11-25 06:00:00 UTC: the start of a day shift.
+const SHIFT_START: i64 = 1_795_586_400_000;
+
+fn state_event(p: &str, kind: StateKind, reason: Option<&str>, ts: i64) -> FeedEvent {
+    FeedEvent {
+        path: path(p),
+        timestamp_ms: ts,
+        payload: FeedPayload::State {
+            state: WorkCenterState::new(kind, reason.map(String::from)),
+        },
+    }
+}
+
+fn counter(p: &str, kind: CounterKind, value: u64, ts: i64) -> FeedEvent {
+    FeedEvent {
+        path: path(p),
+        timestamp_ms: ts,
+        payload: FeedPayload::Counter { kind, value },
+    }
+}
+
+fn connected(state: &mut PlantState, now: i64) {
+    state.set_broker(
+        LinkStatus {
+            state: LinkState::Connected,
+            ..LinkStatus::starting("mqtt://x", now)
+        },
+        now,
+    );
+}
+
+#[test]
+fn known_equipment_starts_offline() {
+    let state = PlantState::new(config(), SHIFT_START);
+    let snap = state.snapshot(SHIFT_START);
+    assert_eq!(snap.lines.len(), 1);
+    assert_eq!(snap.lines[0].work_centers, vec![path(FILLER), path(CAPPER)]);
+    let filler = snap.work_center(FILLER).unwrap();
+    assert_eq!(
+        (filler.state.kind, filler.feed),
+        (StateKind::Offline, FeedHealth::Offline)
+    );
+    assert_eq!(filler.description, "filler desc");
+}
+
+#[test]
+fn state_changes_set_since_and_repeats_do_not() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let t = SHIFT_START + 1_000;
+    let c = s
+        .apply("t", &state_event(FILLER, StateKind::Running, None, t), t)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c.state, c.state_since_ms, c.feed),
+        (StateKind::Running, Some(t), FeedHealth::Live)
+    );
+    // The same state re-announced later keeps the original start.
+    let c = s
+        .apply(
+            "t",
+            &state_event(FILLER, StateKind::Running, None, t + 5_000),
+            t + 5_000,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.state_since_ms, Some(t));
+    // A breakdown with a reason.
+    let c = s
+        .apply(
+            "t",
+            &state_event(FILLER, StateKind::Down, Some("JAM"), t + 9_000),
+            t + 9_000,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c.state, c.reason.as_deref(), c.state_since_ms),
+        (StateKind::Down, Some("JAM"), Some(t + 9_000))
+    );
+    // A late, older message does not roll the state back.
+    s.apply(
+        "t",
+        &state_event(FILLER, StateKind::Idle, None, t + 2_000),
+        t + 10_000,
+    )
+    .unwrap();
+    assert_eq!(
+        s.snapshot(0).work_center(FILLER).unwrap().state.kind,
+        StateKind::Down
+    );
+}
+
+#[test]
+fn counters_accumulate_from_cumulative_readings_with_resets() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let t = SHIFT_START + 1;
+    s.apply("g", &counter(CAPPER, CounterKind::Good, 1_000, t), t)
+        .unwrap();
+    s.apply("g", &counter(CAPPER, CounterKind::Good, 1_010, t), t)
+        .unwrap();
+    s.apply("g", &counter(CAPPER, CounterKind::Good, 4, t), t)
+        .unwrap(); // PLC restarted
+    s.apply("s", &counter(FILLER, CounterKind::Scrap, 7, t), t)
+        .unwrap();
+    s.apply("s", &counter(FILLER, CounterKind::Scrap, 9, t), t)
+        .unwrap();
+    let snap = s.snapshot(t);
+    assert_eq!(snap.work_center(CAPPER).unwrap().good, 14);
+    let line = snap.line(LINE).unwrap();
+    assert_eq!(
+        (line.output, line.scrap),
+        (14, 2),
+        "output counts at the last work center"
+    );
+}
+
+#[test]
+fn events_on_the_wrong_level_are_rejected_and_counted() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let err = s
+        .apply(
+            "acme/berlin/pack/line-1/state",
+            &state_event(LINE, StateKind::Running, None, 1),
+            1,
+        )
+        .unwrap_err();
+    assert!(err.contains("expected a WorkCenter path"), "{err}");
+    s.reject("junk", "not JSON", 2);
+    let d = s.snapshot(2).diagnostics;
+    assert_eq!((d.messages_total, d.errors_total), (2, 2));
+    assert_eq!(
+        s.snapshot(2).work_center(FILLER).unwrap().state.kind,
+        StateKind::Offline
+    );
+}
+
+#[test]
+fn unknown_equipment_is_discovered() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let p = "acme/berlin/pack/line-9/oven";
+    s.apply("t", &state_event(p, StateKind::Running, None, 5), 5)
+        .unwrap();
+    let snap = s.snapshot(5);
+    assert_eq!(snap.lines.len(), 2);
+    assert_eq!(
+        snap.line("acme/berlin/pack/line-9").unwrap().work_centers,
+        vec![path(p)]
+    );
+    assert_eq!(snap.diagnostics.discovered_equipment, 1);
+}
+
+#[test]
+fn feeds_go_stale_then_offline_and_recover() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let t0 = SHIFT_START;
+    connected(&mut s, t0);
+    s.apply("t", &state_event(FILLER, StateKind::Running, None, t0), t0)
+        .unwrap();
+    assert!(s.tick(t0 + 29_000).is_empty());
+    let changes = s.tick(t0 + 30_000);
+    assert_eq!(changes.len(), 1);
+    assert_eq!(
+        (changes[0].path.as_str(), changes[0].feed),
+        (FILLER, FeedHealth::Stale)
+    );
+    assert_eq!(
+        s.snapshot(0).line(LINE).unwrap().feed,
+        FeedHealth::Offline,
+        "capper never reported"
+    );
+    assert_eq!(s.tick(t0 + 300_000)[0].feed, FeedHealth::Offline);
+    s.apply(
+        "t",
+        &state_event(FILLER, StateKind::Running, None, t0 + 301_000),
+        t0 + 301_000,
+    )
+    .unwrap();
+    assert_eq!(
+        s.snapshot(0).work_center(FILLER).unwrap().feed,
+        FeedHealth::Live
+    );
+}
+
+#[test]
+fn losing_the_broker_makes_every_live_feed_stale() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let t0 = SHIFT_START;
+    connected(&mut s, t0);
+    s.apply("t", &state_event(FILLER, StateKind::Running, None, t0), t0)
+        .unwrap();
+    s.apply("t", &state_event(CAPPER, StateKind::Running, None, t0), t0)
+        .unwrap();
+    let down = LinkStatus {
+        state: LinkState::Down,
+        error: Some("connection refused".into()),
+        ..LinkStatus::starting("mqtt://x", t0)
+    };
+    let changes = s.set_broker(down, t0 + 1_000);
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|c| c.feed == FeedHealth::Stale));
+    assert_eq!(s.snapshot(0).line(LINE).unwrap().feed, FeedHealth::Stale);
+    assert_eq!(
+        s.snapshot(0).broker.error.as_deref(),
+        Some("connection refused")
+    );
+}
+
+#[test]
+fn targets_follow_the_ideal_cycle_and_reset_at_shift_change() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let order = FeedEvent {
+        path: path(LINE),
+        timestamp_ms: SHIFT_START,
+        payload: FeedPayload::Order {
+            order: Some("WO-1".into()),
+            product: Some("P-1".into()),
+        },
+    };
+    s.apply("o", &order, SHIFT_START).unwrap();
+    // Takt starts 10 minutes into the shift: 600 s at 1 s per part.
+    s.tick(SHIFT_START + 600_000);
+    let line = s.snapshot(0).line(LINE).unwrap().clone();
+    assert_eq!(line.shift.as_ref().unwrap().name, "day");
+    assert_eq!((line.target_so_far, line.target_shift), (600, 43_200));
+    assert_eq!(line.order.as_deref(), Some("WO-1"));
+    s.tick(SHIFT_START + 660_500);
+    assert_eq!(s.snapshot(0).line(LINE).unwrap().target_so_far, 660);
+    s.apply(
+        "g",
+        &counter(CAPPER, CounterKind::Good, 100, SHIFT_START),
+        SHIFT_START + 660_500,
+    )
+    .unwrap();
+    s.apply(
+        "g",
+        &counter(CAPPER, CounterKind::Good, 150, SHIFT_START),
+        SHIFT_START + 660_600,
+    )
+    .unwrap();
+    assert_eq!(s.snapshot(0).line(LINE).unwrap().output, 50);
+    // Into the night shift: counters and target start over.
+    let night = SHIFT_START + 12 * 3_600_000 + 1_000;
+    s.tick(night);
+    let line = s.snapshot(0).line(LINE).unwrap().clone();
+    assert_eq!(line.shift.as_ref().unwrap().name, "night");
+    assert_eq!((line.output, line.target_so_far), (0, 0));
+    s.tick(night + 10_000);
+    assert_eq!(s.snapshot(0).line(LINE).unwrap().target_so_far, 10);
+}
+
+#[test]
+fn versions_only_grow_and_mark_changed_items() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let before = s.snapshot(0);
+    s.apply("t", &state_event(FILLER, StateKind::Running, None, 1), 1)
+        .unwrap();
+    let after = s.snapshot(0);
+    assert!(after.version > before.version);
+    let changed: Vec<_> = after
+        .work_centers
+        .iter()
+        .filter(|w| w.version > before.version)
+        .map(|w| w.path.as_str())
+        .collect();
+    assert_eq!(changed, vec![FILLER]);
+}
