@@ -1,1 +1,235 @@
-fn main() {}
+//! `takt`: the command line of Takt.
+//!
+//! - `takt simulate` publishes the demo plant to any broker (also the load generator).
+//! - `takt watch` subscribes like the desktop app does and prints every work-center change.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use takt_connect::{BrokerSettings, FeedOptions, spawn_feed};
+use takt_plant::{PlantConfig, PlantSettings};
+use takt_sim::{DemoDataset, PublisherOptions, PublisherStats, SimOptions, run_publisher};
+use tokio::sync::{broadcast, watch};
+
+#[derive(Parser)]
+#[command(
+    name = "takt",
+    version,
+    about = "Takt — MES supervisor desk: command-line tools"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Publish the demo plant to a broker in the Unified Namespace JSON format.
+    Simulate {
+        /// mqtt://[user:pass@]host:port
+        #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
+        broker: String,
+        /// Number of lines (the six demo lines, then copies of them).
+        #[arg(long, default_value_t = 6)]
+        lines: usize,
+        /// Target messages per second. Without it, counters are sent at most once a second
+        /// per work center when they change; with it, every work center's counters are sent
+        /// on a fixed cadence so the total is about this rate.
+        #[arg(long)]
+        rate: Option<f64>,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Subscribe to a broker and print the live plant state, one line per work-center change.
+    Watch {
+        /// mqtt://[user:pass@]host:port[/topic-root]
+        #[arg(long, default_value = "mqtt://127.0.0.1:1883")]
+        broker: String,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// One JSON object per line.
+    Json,
+    /// Aligned text for people.
+    Text,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TAKT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Simulate {
+            broker,
+            lines,
+            rate,
+            seed,
+            seconds,
+        } => simulate(&broker, lines, rate, seed, seconds).await,
+        Command::Watch {
+            broker,
+            format,
+            seconds,
+        } => watch(&broker, format, seconds).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("takt: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A shutdown signal that fires on Ctrl-C or after `seconds`.
+fn stop_after(seconds: Option<u64>) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        match seconds {
+            Some(s) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(s)) => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn simulate(
+    broker: &str,
+    lines: usize,
+    rate: Option<f64>,
+    seed: u64,
+    seconds: Option<u64>,
+) -> Result<(), String> {
+    let broker = BrokerSettings::from_url(broker).map_err(|e| e.to_string())?;
+    if lines == 0 {
+        return Err("--lines must be at least 1".into());
+    }
+    let dataset = DemoDataset::new(lines, takt_plant::now_ms(), 48);
+    let mut options = PublisherOptions {
+        sim: SimOptions {
+            seed,
+            ..SimOptions::default()
+        },
+        ..PublisherOptions::default()
+    };
+    if let Some(rate) = rate {
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err("--rate must be a positive number of messages per second".into());
+        }
+        let work_centers = dataset.plant.work_centers().len() as f64;
+        // Two counter messages per work center per interval.
+        options.sim.counter_interval_ms =
+            ((2.0 * work_centers * 1_000.0 / rate).round() as i64).max(1);
+        options.sim.counters_always = true;
+        options.step = Duration::from_millis(options.sim.counter_interval_ms.clamp(1, 100) as u64);
+    }
+    let stats = Arc::new(PublisherStats::default());
+    let shutdown = stop_after(seconds);
+    eprintln!(
+        "takt: simulating {lines} lines to {}; Ctrl-C stops",
+        broker.display_url()
+    );
+    let reporter_stats = stats.clone();
+    let reporter = tokio::spawn(async move {
+        let mut last = 0;
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            let now = reporter_stats.published.load(Ordering::Relaxed);
+            eprintln!(
+                "takt: {now} messages published ({:.0}/s)",
+                (now - last) as f64 / 5.0
+            );
+            last = now;
+        }
+    });
+    let result = run_publisher(broker, dataset, options, stats.clone(), shutdown).await;
+    reporter.abort();
+    eprintln!(
+        "takt: {} messages published",
+        stats.published.load(Ordering::Relaxed)
+    );
+    result.map_err(|e| e.to_string())
+}
+
+async fn watch(broker: &str, format: Format, seconds: Option<u64>) -> Result<(), String> {
+    let broker = BrokerSettings::from_url(broker).map_err(|e| e.to_string())?;
+    let shutdown = stop_after(seconds);
+    // No database here: equipment is discovered from the feed itself.
+    let (plant, _task) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
+    let mut changes = plant.changes();
+    let mut links = plant.watch();
+    spawn_feed(
+        broker,
+        FeedOptions {
+            settings_hint: "--broker".into(),
+            ..FeedOptions::default()
+        },
+        plant.input(),
+        shutdown.clone(),
+    );
+    let mut shutdown = shutdown;
+    let mut last_broker = None;
+    let mut out = std::io::stdout().lock();
+    loop {
+        tokio::select! {
+            change = changes.recv() => match change {
+                Ok(c) => {
+                    let written = match format {
+                        Format::Json => writeln!(out, "{}", serde_json::to_string(&c).map_err(|e| e.to_string())?),
+                        Format::Text => writeln!(
+                            out,
+                            "{:<48} {:<13} {:<18} good {:>8} scrap {:>6} {:?}",
+                            c.path.as_str(), c.state.as_str(), c.reason.as_deref().unwrap_or(""), c.good, c.scrap, c.feed
+                        ),
+                    };
+                    // A closed pipe (`takt watch | head`) is a normal way to stop.
+                    if written.and_then(|()| out.flush()).is_err() {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(n)) => eprintln!("takt: output fell behind; {n} changes skipped"),
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            Ok(()) = links.changed() => {
+                let snap = links.borrow().clone();
+                let status = (snap.broker.state, snap.broker.error.clone());
+                if last_broker.as_ref() != Some(&status) {
+                    match &status.1 {
+                        Some(e) => eprintln!("takt: broker {:?}: {e} — {}", status.0, snap.broker.hint.as_deref().unwrap_or("")),
+                        None => eprintln!("takt: broker {:?} ({})", status.0, snap.broker.target),
+                    }
+                    last_broker = Some(status);
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    Ok(())
+}

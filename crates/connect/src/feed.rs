@@ -1,0 +1,215 @@
+//! The MQTT subscription task: one rumqttc event loop feeding the plant state.
+
+use crate::backoff::Backoff;
+use crate::{BrokerSettings, tls, uns};
+use rumqttc::{
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, MqttOptions, NetworkOptions, Packet,
+    QoS, Transport,
+};
+use std::time::Duration;
+use takt_plant::{LinkState, LinkStatus, PlantInput, now_ms};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone)]
+pub struct FeedOptions {
+    pub keep_alive: Duration,
+    /// Largest MQTT packet accepted. Far above our payload limit: rumqttc drops the whole
+    /// connection on an oversized packet, so we take it and refuse it ourselves, per topic.
+    pub max_packet_bytes: usize,
+    pub backoff_base: Duration,
+    pub backoff_cap: Duration,
+    /// Where a user fixes the connection, appended to every hint.
+    pub settings_hint: String,
+}
+
+impl Default for FeedOptions {
+    fn default() -> Self {
+        Self {
+            keep_alive: Duration::from_secs(10),
+            max_packet_bytes: 16 * 1024 * 1024,
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_millis(1_500),
+            settings_hint: "Settings → Broker".into(),
+        }
+    }
+}
+
+/// Starts subscribing. The task runs until `shutdown` turns true or the plant input closes.
+pub fn spawn_feed(
+    settings: BrokerSettings,
+    options: FeedOptions,
+    plant: mpsc::Sender<PlantInput>,
+    shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(run(settings, options, plant, shutdown))
+}
+
+fn mqtt_options(settings: &BrokerSettings, options: &FeedOptions) -> Result<MqttOptions, String> {
+    let mut mqtt = MqttOptions::new(
+        settings.client_id.clone(),
+        settings.host.clone(),
+        settings.port,
+    );
+    mqtt.set_keep_alive(options.keep_alive);
+    mqtt.set_max_packet_size(options.max_packet_bytes, options.max_packet_bytes);
+    mqtt.set_clean_session(true);
+    if let Some(user) = &settings.username {
+        mqtt.set_credentials(user.clone(), settings.password.clone().unwrap_or_default());
+    }
+    if settings.tls {
+        let config = tls::client_config()?;
+        mqtt.set_transport(Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(config),
+        ));
+    }
+    Ok(mqtt)
+}
+
+async fn run(
+    settings: BrokerSettings,
+    options: FeedOptions,
+    plant: mpsc::Sender<PlantInput>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let target = settings.display_url();
+    let filter = settings.topic_filter();
+    let report = |state: LinkState, error: Option<String>, hint: Option<String>| {
+        PlantInput::Broker(LinkStatus {
+            state,
+            target: target.clone(),
+            since_ms: now_ms(),
+            error,
+            hint,
+        })
+    };
+    let mqtt = match mqtt_options(&settings, &options) {
+        Ok(mqtt) => mqtt,
+        Err(error) => {
+            let hint = format!(
+                "Turn off TLS or install CA certificates ({})",
+                options.settings_hint
+            );
+            let _ = plant
+                .send(report(LinkState::Down, Some(error), Some(hint)))
+                .await;
+            return;
+        }
+    };
+    let (client, mut eventloop) = AsyncClient::new(mqtt, 64);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    network.set_connection_timeout(5);
+    eventloop.set_network_options(network);
+
+    let mut backoff = Backoff::new(options.backoff_base, options.backoff_cap);
+    if plant
+        .send(report(LinkState::Connecting, None, None))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut connected = false;
+    loop {
+        let event = tokio::select! {
+            event = eventloop.poll() => event,
+            _ = shutdown.changed() => break,
+        };
+        match event {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                backoff.reset();
+                connected = true;
+                // A clean session forgets subscriptions: subscribe again on every ConnAck.
+                // try_subscribe only queues the request; the event loop sends it.
+                if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
+                    tracing::error!(error = %e, "could not queue the subscription");
+                }
+                tracing::info!(broker = %target, session_present = ack.session_present, "connected");
+                if plant
+                    .send(report(LinkState::Connected, None, None))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                let received = now_ms();
+                let input = match uns::decode(&publish.topic, &publish.payload, received) {
+                    Ok(event) => PlantInput::Feed {
+                        topic: publish.topic,
+                        event,
+                    },
+                    Err(error) => {
+                        tracing::debug!(topic = %publish.topic, %error, "rejected message");
+                        PlantInput::Rejected {
+                            topic: publish.topic,
+                            error: error.to_string(),
+                        }
+                    }
+                };
+                // Backpressure: if the plant state falls behind we stop reading the socket
+                // rather than drop messages.
+                if plant.send(input).await.is_err() {
+                    break;
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let (message, hint) = describe(&error, &options.settings_hint);
+                if connected {
+                    tracing::warn!(broker = %target, %message, "connection lost");
+                } else {
+                    tracing::debug!(broker = %target, %message, "connect failed");
+                }
+                connected = false;
+                if plant
+                    .send(report(LinkState::Down, Some(message), Some(hint)))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                let delay = backoff.next_delay();
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown.changed() => break,
+                }
+                if plant
+                    .send(report(LinkState::Connecting, None, None))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = client.try_disconnect();
+}
+
+/// A short error text and what to change, for the status bar.
+fn describe(error: &ConnectionError, settings_hint: &str) -> (String, String) {
+    let message = error.to_string();
+    let hint = match error {
+        ConnectionError::ConnectionRefused(
+            ConnectReturnCode::BadUserNamePassword | ConnectReturnCode::NotAuthorized,
+        ) => "The broker refused the login: check username and password",
+        ConnectionError::ConnectionRefused(_) => {
+            "The broker refused the connection: check client id and protocol version"
+        }
+        ConnectionError::Tls(_) => {
+            "TLS handshake failed: check the TLS setting and the broker's certificate"
+        }
+        ConnectionError::NetworkTimeout => {
+            "No answer from the broker: check host, port and firewall"
+        }
+        ConnectionError::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "Nothing listens at that address: check broker host and port, and that the broker runs"
+        }
+        ConnectionError::Io(_) => "Network error: check broker host and port, and the network",
+        _ => "The connection to the broker failed: check the broker settings",
+    };
+    (message, format!("{hint} ({settings_hint})"))
+}

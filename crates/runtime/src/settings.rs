@@ -1,0 +1,219 @@
+//! User settings: one JSON file. No broker means the embedded demo plant; no database URL
+//! means the embedded SQLite file.
+
+use crate::{Paths, TaktError};
+use serde::{Deserialize, Serialize};
+use specta::Type;
+use std::path::Path;
+use takt_connect::BrokerSettings;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct Settings {
+    /// The plant's broker; `null` runs the embedded demo plant.
+    #[serde(default)]
+    pub broker: Option<BrokerSettings>,
+    /// `sqlite:///path/takt.db` (or `postgres://…` when supported); `null` uses the
+    /// embedded SQLite file in the data directory.
+    #[serde(default)]
+    pub database_url: Option<String>,
+    #[serde(default = "default_stale")]
+    pub stale_after_s: u32,
+    #[serde(default = "default_offline")]
+    pub offline_after_s: u32,
+}
+
+fn default_stale() -> u32 {
+    30
+}
+
+fn default_offline() -> u32 {
+    300
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            broker: None,
+            database_url: None,
+            stale_after_s: default_stale(),
+            offline_after_s: default_offline(),
+        }
+    }
+}
+
+/// What the settings dialog shows: the settings without the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct SettingsView {
+    pub settings: Settings,
+    pub has_password: bool,
+    pub settings_path: String,
+    /// The embedded database file, when that is what is used.
+    pub database_path: Option<String>,
+    pub demo: bool,
+}
+
+impl Settings {
+    /// Reads the settings file; a missing file means defaults (the demo plant).
+    pub fn load(path: &Path) -> Result<Settings, TaktError> {
+        match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                TaktError::settings(format!(
+                    "settings file {} is not valid: {e}",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+            Err(e) => Err(TaktError::settings(format!(
+                "cannot read settings file {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), TaktError> {
+        if let Some(b) = &self.broker {
+            if b.host.trim().is_empty() {
+                return Err(TaktError::settings("broker host is empty"));
+            }
+            if b.port == 0 {
+                return Err(TaktError::settings(
+                    "broker port must be between 1 and 65535",
+                ));
+            }
+            if b.topic_root.contains(['+', '#']) {
+                return Err(TaktError::settings(
+                    "topic root must not contain MQTT wildcards (+ or #)",
+                ));
+            }
+        }
+        if let Some(url) = &self.database_url {
+            if !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+            {
+                return Err(TaktError::settings(
+                    "database URL must start with sqlite: or postgres://",
+                ));
+            }
+        }
+        if self.stale_after_s == 0 || self.offline_after_s <= self.stale_after_s {
+            return Err(TaktError::settings(
+                "offline threshold must be longer than the stale threshold, both above 0 s",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Writes the settings atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> Result<(), TaktError> {
+        self.validate()?;
+        let fail = |e: std::io::Error| {
+            TaktError::settings(format!(
+                "cannot write settings file {}: {e}",
+                path.display()
+            ))
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(fail)?;
+        }
+        let json =
+            serde_json::to_vec_pretty(self).map_err(|e| TaktError::settings(e.to_string()))?;
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, json).map_err(fail)?;
+        std::fs::rename(&tmp, path).map_err(fail)
+    }
+
+    /// Applies an edit from the settings dialog: `password` `None` keeps the stored one,
+    /// `""` clears it, anything else replaces it.
+    pub fn with_password_from(mut self, previous: &Settings, password: Option<String>) -> Settings {
+        if let Some(broker) = &mut self.broker {
+            broker.password = match password {
+                None => previous.broker.as_ref().and_then(|b| b.password.clone()),
+                Some(p) if p.is_empty() => None,
+                Some(p) => Some(p),
+            };
+        }
+        self
+    }
+
+    pub fn view(&self, paths: &Paths) -> SettingsView {
+        let mut settings = self.clone();
+        let has_password = settings
+            .broker
+            .as_ref()
+            .is_some_and(|b| b.password.is_some());
+        if let Some(b) = &mut settings.broker {
+            b.password = None;
+        }
+        SettingsView {
+            settings,
+            has_password,
+            settings_path: paths.settings_file.display().to_string(),
+            database_path: self
+                .database_url
+                .is_none()
+                .then(|| paths.database_file().display().to_string()),
+            demo: self.broker.is_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_means_demo_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Settings::load(&dir.path().join("nope.json")).unwrap();
+        assert_eq!(s, Settings::default());
+        assert!(s.view(&Paths::under(dir.path().into())).demo);
+    }
+
+    #[test]
+    fn save_load_round_trip_and_password_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cfg/settings.json");
+        let mut s = Settings::default();
+        s.broker = Some(BrokerSettings::from_url("mqtt://op:pw@10.0.0.5:1883/acme").unwrap());
+        s.save(&path).unwrap();
+        assert_eq!(Settings::load(&path).unwrap(), s);
+        let view = s.view(&Paths::under(dir.path().into()));
+        assert!(view.has_password && !view.demo);
+        assert_eq!(view.settings.broker.as_ref().unwrap().password, None);
+        let edited = view.settings.clone().with_password_from(&s, None);
+        assert_eq!(
+            edited.broker.as_ref().unwrap().password.as_deref(),
+            Some("pw")
+        );
+        let cleared = view
+            .settings
+            .clone()
+            .with_password_from(&s, Some(String::new()));
+        assert_eq!(cleared.broker.unwrap().password, None);
+    }
+
+    #[test]
+    fn bad_files_and_values_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, "{ broken").unwrap();
+        let err = Settings::load(&path).unwrap_err();
+        assert!(err.message.contains("is not valid"), "{err}");
+        let mut s = Settings::default();
+        s.broker = Some(BrokerSettings::from_url("mqtt://h:1").unwrap());
+        s.broker.as_mut().unwrap().topic_root = "acme/#".into();
+        assert!(s.save(&path).unwrap_err().message.contains("wildcards"));
+        let s = Settings {
+            database_url: Some("mysql://x".into()),
+            ..Settings::default()
+        };
+        assert!(s.validate().is_err());
+        let s = Settings {
+            stale_after_s: 60,
+            offline_after_s: 30,
+            ..Settings::default()
+        };
+        assert!(s.validate().is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! Runs the simulator against the wall clock and publishes to a broker.
+
+use crate::{DemoDataset, SimOptions, Simulator};
+use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use takt_connect::{BrokerSettings, uns};
+use takt_model::TimestampMs;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone)]
+pub struct PublisherOptions {
+    pub sim: SimOptions,
+    /// Simulation step; also the publishing cadence.
+    pub step: Duration,
+    /// Retain every message, so a subscriber that joins late sees current values.
+    pub retain: bool,
+}
+
+impl Default for PublisherOptions {
+    fn default() -> Self {
+        Self {
+            sim: SimOptions::default(),
+            step: Duration::from_millis(100),
+            retain: true,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct PublisherStats {
+    pub published: AtomicU64,
+    pub connected: AtomicU64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublisherError {
+    #[error("the publisher's client stopped: {0}")]
+    Client(String),
+}
+
+fn now_ms() -> TimestampMs {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Publishes the demo plant until `shutdown` turns true. Survives broker restarts: the
+/// event loop reconnects, and messages queued meanwhile are sent after reconnection.
+pub async fn run_publisher(
+    broker: BrokerSettings,
+    dataset: DemoDataset,
+    options: PublisherOptions,
+    stats: Arc<PublisherStats>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), PublisherError> {
+    let mut mqtt = MqttOptions::new(
+        format!("takt-sim-{}", std::process::id()),
+        broker.host.clone(),
+        broker.port,
+    );
+    mqtt.set_keep_alive(Duration::from_secs(10));
+    mqtt.set_max_packet_size(1 << 20, 1 << 20);
+    // Keep unacknowledged QoS 1 messages across reconnects.
+    mqtt.set_clean_session(false);
+    if let Some(user) = &broker.username {
+        mqtt.set_credentials(user.clone(), broker.password.clone().unwrap_or_default());
+    }
+    let (client, mut eventloop) = AsyncClient::new(mqtt, 1_024);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    eventloop.set_network_options(network);
+
+    // The event loop runs in its own task: publishing must never wait on itself.
+    let loop_stats = stats.clone();
+    let mut loop_shutdown = shutdown.clone();
+    let driver = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                event = eventloop.poll() => match event {
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                        loop_stats.connected.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::debug!(error = %e, "simulator connection error; retrying");
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                },
+                _ = loop_shutdown.changed() => break,
+            }
+        }
+    });
+
+    let mut sim = Simulator::new(&dataset, options.sim.clone());
+    let mut tick = tokio::time::interval(options.step);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let result = 'run: loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => break Ok(()),
+        }
+        for event in sim.step(now_ms()) {
+            let (topic, payload) = uns::encode(&event);
+            if let Err(e) = client
+                .publish(topic, QoS::AtLeastOnce, options.retain, payload)
+                .await
+            {
+                break 'run Err(PublisherError::Client(e.to_string()));
+            }
+            stats.published.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    let _ = client.disconnect().await;
+    driver.abort();
+    result
+}
