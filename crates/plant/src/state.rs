@@ -276,7 +276,6 @@ impl PlantState {
             .as_ref()
             .and_then(|site| self.config.calendars.get(site))
             .and_then(|cal| cal.shift_at(now_ms).ok().flatten());
-        let cycle_ms = self.ideal_cycle_ms(idx);
         let changed_shift = shift.as_ref().map(|s| s.start_ms)
             != self.lines[idx].live.shift.as_ref().map(|s| s.start_ms);
         if changed_shift {
@@ -294,11 +293,9 @@ impl PlantState {
                 }
             }
             let line = &mut self.lines[idx];
-            // Joining mid-shift (Takt just started): credit the elapsed part of the shift.
-            line.target_parts = match (&shift, had_shift, cycle_ms) {
-                (Some(s), false, Some(c)) => s.elapsed_ms(now_ms) as f64 / c,
-                _ => 0.0,
-            };
+            // Output counts from the first reading Takt sees, so the target does too: joining
+            // mid-shift compares like with like (shift-to-date totals need the historian).
+            line.target_parts = 0.0;
             line.last_tick_ms = shift.as_ref().map(|s| now_ms.max(s.start_ms));
             line.live.shift = shift;
             line.live.version = version;

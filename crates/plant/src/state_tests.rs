@@ -284,14 +284,18 @@ fn targets_follow_the_ideal_cycle_and_reset_at_shift_change() {
         },
     };
     s.apply("o", &order, SHIFT_START).unwrap();
-    // Takt starts 10 minutes into the shift: 600 s at 1 s per part.
+    // Takt starts 10 minutes into the shift: the target counts from then, like the output.
     s.tick(SHIFT_START + 600_000);
     let line = s.snapshot(0).line(LINE).unwrap().clone();
     assert_eq!(line.shift.as_ref().unwrap().name, "day");
-    assert_eq!((line.target_so_far, line.target_shift), (600, 43_200));
+    assert_eq!((line.target_so_far, line.target_shift), (0, 43_200));
     assert_eq!(line.order.as_deref(), Some("WO-1"));
     s.tick(SHIFT_START + 660_500);
-    assert_eq!(s.snapshot(0).line(LINE).unwrap().target_so_far, 660);
+    assert_eq!(
+        s.snapshot(0).line(LINE).unwrap().target_so_far,
+        60,
+        "60.5 s at 1 s per part"
+    );
     s.apply(
         "g",
         &counter(CAPPER, CounterKind::Good, 100, SHIFT_START),

@@ -1,0 +1,41 @@
+//! Tauri commands: adapters from the UI to the engine. No business logic here.
+
+use crate::state::AppState;
+use takt_plant::PlantSnapshot;
+use takt_runtime::{Settings, SettingsView, TaktError};
+use tauri::State;
+
+/// The whole live plant: lines, work centers, link status, diagnostics.
+#[tauri::command]
+#[specta::specta]
+pub fn get_snapshot(state: State<'_, AppState>) -> PlantSnapshot {
+    (*state.takt.plant().snapshot()).clone()
+}
+
+/// The saved settings (password withheld) and where they live.
+#[tauri::command]
+#[specta::specta]
+pub fn get_settings(state: State<'_, AppState>) -> SettingsView {
+    state.takt.settings_view()
+}
+
+/// Saves settings for the next start. `password`: `null` keeps the stored one, `""` clears it.
+#[tauri::command]
+#[specta::specta]
+pub fn save_settings(
+    state: State<'_, AppState>,
+    settings: Settings,
+    password: Option<String>,
+) -> Result<(), TaktError> {
+    state.takt.save_settings(settings, password)
+}
+
+/// Restarts the app so saved settings take effect (after the window's exit handlers run).
+#[tauri::command]
+#[specta::specta]
+pub fn restart_app<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_, AppState>) {
+    match state.restart_hook() {
+        Some(hook) => hook(),
+        None => app.request_restart(),
+    }
+}

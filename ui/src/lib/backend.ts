@@ -1,0 +1,85 @@
+// The only door from the UI to the Rust backend. Everything else imports from here,
+// never from ../bindings directly, so the transport can be swapped or mocked in one place.
+import { commands, events } from "../bindings";
+import type {
+  PlantSnapshot,
+  PlantUpdate,
+  Settings,
+  SettingsView,
+  TaktError,
+} from "../bindings";
+
+export type {
+  BrokerSettings,
+  Diagnostics,
+  EquipmentPath,
+  FeedHealth,
+  LineLive,
+  LinkState,
+  LinkStatus,
+  PlantSnapshot,
+  PlantUpdate,
+  Settings,
+  SettingsView,
+  ShiftInstance,
+  StateKind,
+  TaktError,
+  TopicDiagnostic,
+  WorkCenterLive,
+  WorkCenterState,
+} from "../bindings";
+
+export type SaveResult = { status: "ok"; data: null } | { status: "error"; error: TaktError };
+
+export type Unsubscribe = () => void;
+
+export interface Backend {
+  getSnapshot(): Promise<PlantSnapshot>;
+  getSettings(): Promise<SettingsView>;
+  /** `password`: null keeps the stored password, a string replaces it ("" clears it). */
+  saveSettings(settings: Settings, password: string | null): Promise<SaveResult>;
+  restartApp(): Promise<void>;
+  onPlantUpdate(handler: (update: PlantUpdate) => void): Promise<Unsubscribe>;
+}
+
+const ERROR_KINDS: readonly TaktError["kind"][] = ["settings", "database", "broker", "internal"];
+
+/** Normalises anything a rejected invoke can carry (TaktError, string, Error) into a TaktError. */
+export function toTaktError(e: unknown): TaktError {
+  if (typeof e === "object" && e !== null && "message" in e) {
+    const { kind, message } = e as { kind?: unknown; message?: unknown };
+    if (typeof message === "string") {
+      const k = ERROR_KINDS.find((x) => x === kind) ?? "internal";
+      return { kind: k, message };
+    }
+  }
+  if (typeof e === "string") return { kind: "internal", message: e };
+  return { kind: "internal", message: String(e) };
+}
+
+export function errorMessage(e: unknown): string {
+  return toTaktError(e).message;
+}
+
+export const tauriBackend: Backend = {
+  getSnapshot: () => commands.getSnapshot(),
+  getSettings: () => commands.getSettings(),
+  async saveSettings(settings, password) {
+    try {
+      const r = await commands.saveSettings(settings, password);
+      return r.status === "ok" ? { status: "ok", data: null } : { status: "error", error: toTaktError(r.error) };
+    } catch (e) {
+      return { status: "error", error: toTaktError(e) };
+    }
+  },
+  restartApp: () => commands.restartApp(),
+  async onPlantUpdate(handler) {
+    const unlisten = await events.plantUpdate.listen((event) => handler(event.payload));
+    return () => {
+      // Unlistening only fails when the IPC bridge is already gone (window closing).
+      Promise.resolve()
+        .then(unlisten)
+        .catch(() => {});
+    };
+  },
+};

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { areaOf, countStates, groupByArea, lineLastMessage, indexByPath } from "./hierarchy";
+import { linkLevel, showsReason, stateClass, stateLabel, STATE_ORDER } from "./states";
+import { neighbourIndex, type Rect } from "./nav";
+import { filterTopics, sortTopics } from "./diagnostics";
+import { formFromView, passwordArg, settingsFromForm, validate } from "./settingsForm";
+import { makeDemoSnapshot, demoDiagnostics } from "../dev/demoPlant";
+import type { SettingsView } from "./backend";
+import { toTaktError } from "./backend";
+
+const NOW = Date.UTC(2025, 10, 25, 10, 0, 0);
+
+describe("hierarchy", () => {
+  const snap = makeDemoSnapshot(NOW);
+  it("takes the area from the 3rd path segment", () => {
+    expect(areaOf("acme/plant1/paint/line3")).toBe("paint");
+    expect(areaOf("acme/plant1/paint/line3/oven")).toBe("paint");
+    expect(areaOf("acme")).toBe("");
+  });
+  it("groups lines by area in order of appearance", () => {
+    const g = groupByArea(snap.lines);
+    expect(g.map((x) => x.area)).toEqual(["body_shop", "paint", "assembly"]);
+    expect(g.map((x) => x.lines.length)).toEqual([2, 2, 2]);
+  });
+  it("counts work centers per state in legend order", () => {
+    const counts = countStates(snap.work_centers);
+    expect(counts.map((c) => c.kind)).toEqual(STATE_ORDER);
+    expect(counts.reduce((a, c) => a + c.count, 0)).toBe(snap.work_centers.length);
+    expect(counts.find((c) => c.kind === "down")?.count).toBe(1);
+  });
+  it("finds a line's newest message", () => {
+    const line = snap.lines[3]!;
+    const wcs = indexByPath(snap.work_centers);
+    expect(lineLastMessage(line, wcs)).toBe(NOW - 42_000);
+  });
+});
+
+describe("states", () => {
+  it("labels and classes", () => {
+    expect(stateLabel("planned_stop")).toBe("Planned stop");
+    expect(stateClass("planned_stop")).toBe("st-planned-stop");
+    expect(stateClass("down")).toBe("st-down");
+    expect(showsReason("down")).toBe(true);
+    expect(showsReason("planned_stop")).toBe(true);
+    expect(showsReason("starved")).toBe(false);
+  });
+  it("maps link states to colours", () => {
+    expect(linkLevel("connected")).toBe("ok");
+    expect(linkLevel("connecting")).toBe("pending");
+    expect(linkLevel("starting")).toBe("pending");
+    expect(linkLevel("down")).toBe("bad");
+  });
+});
+
+describe("arrow navigation", () => {
+  // Two rows: three tiles, then two.
+  const r = (left: number, top: number): Rect => ({ left, top, width: 100, height: 80 });
+  const rects = [r(0, 0), r(110, 0), r(220, 0), r(0, 100), r(110, 100)];
+  it("moves in reading order left/right, clamped", () => {
+    expect(neighbourIndex(rects, 0, "ArrowRight")).toBe(1);
+    expect(neighbourIndex(rects, 2, "ArrowRight")).toBe(3);
+    expect(neighbourIndex(rects, 4, "ArrowRight")).toBe(4);
+    expect(neighbourIndex(rects, 0, "ArrowLeft")).toBe(0);
+  });
+  it("moves to the nearest tile in the row below/above", () => {
+    expect(neighbourIndex(rects, 1, "ArrowDown")).toBe(4);
+    expect(neighbourIndex(rects, 2, "ArrowDown")).toBe(4);
+    expect(neighbourIndex(rects, 3, "ArrowUp")).toBe(0);
+    expect(neighbourIndex(rects, 0, "ArrowUp")).toBe(0);
+    expect(neighbourIndex(rects, 4, "ArrowDown")).toBe(4);
+  });
+  it("jumps with Home/End", () => {
+    expect(neighbourIndex(rects, 2, "Home")).toBe(0);
+    expect(neighbourIndex(rects, 0, "End")).toBe(4);
+  });
+});
+
+describe("diagnostics table", () => {
+  const topics = demoDiagnostics(NOW).topics;
+  it("sorts by errors descending with topic as tie-break", () => {
+    const out = sortTopics(topics, "errors", "desc").map((t) => t.errors);
+    expect(out).toEqual([2, 1, 0, 0]);
+  });
+  it("sorts nulls last when ascending by time", () => {
+    const out = sortTopics(topics, "last_error_ms", "asc");
+    expect(out[0]?.errors).toBe(1);
+    expect(out[2]?.last_error_ms).toBeNull();
+  });
+  it("filters", () => {
+    expect(filterTopics(topics, "", true)).toHaveLength(2);
+    expect(filterTopics(topics, "PAINT", false)).toHaveLength(1);
+    expect(filterTopics(topics, "invalid json", false)).toHaveLength(1);
+  });
+});
+
+describe("settings form", () => {
+  const view: SettingsView = {
+    settings: {
+      broker: { host: "broker.local", port: 8883, tls: true, username: "sup", password: null, topic_root: "acme", client_id: "takt-1" },
+      database_url: null,
+      stale_after_s: 10,
+      offline_after_s: 60,
+    },
+    has_password: true,
+    settings_path: "/etc/takt.toml",
+    database_path: "/var/lib/takt.db",
+    demo: false,
+  };
+
+  it("round-trips a valid form", () => {
+    const f = formFromView(view);
+    expect(validate(f)).toEqual({});
+    expect(settingsFromForm(f)).toEqual(view.settings);
+    expect(passwordArg(f)).toBeNull();
+  });
+
+  it("validates host and port", () => {
+    const f = { ...formFromView(view), host: "  ", port: "70000" };
+    const e = validate(f);
+    expect(e.host).toBeTruthy();
+    expect(e.port).toBeTruthy();
+    expect(validate({ ...f, host: "h", port: "0" }).port).toBeTruthy();
+    expect(validate({ ...f, host: "h", port: "1" }).port).toBeUndefined();
+    expect(validate({ ...f, host: "h", port: "65535" }).port).toBeUndefined();
+    expect(validate({ ...f, host: "h", port: "12a" }).port).toBeTruthy();
+    expect(validate({ ...f, host: "mqtt://h", port: "1883" }).host).toBeTruthy();
+  });
+
+  it("ignores broker fields for the demo plant", () => {
+    const f = { ...formFromView(view), source: "demo" as const, host: "" };
+    expect(validate(f)).toEqual({});
+    expect(settingsFromForm(f).broker).toBeNull();
+  });
+
+  it("requires offline > stale", () => {
+    const f = { ...formFromView(view), staleAfter: "30", offlineAfter: "30" };
+    expect(validate(f).offlineAfter).toBeTruthy();
+  });
+
+  it("sends the password only when changed or cleared", () => {
+    const f = formFromView(view);
+    expect(passwordArg({ ...f, password: "s3cret" })).toBe("s3cret");
+    expect(passwordArg({ ...f, clearPassword: true })).toBe("");
+    expect(passwordArg({ ...f, source: "demo", password: "x" })).toBeNull();
+  });
+});
+
+describe("toTaktError", () => {
+  it("normalises rejections", () => {
+    expect(toTaktError({ kind: "broker", message: "m" })).toEqual({ kind: "broker", message: "m" });
+    expect(toTaktError({ kind: "weird", message: "m" })).toEqual({ kind: "internal", message: "m" });
+    expect(toTaktError("boom")).toEqual({ kind: "internal", message: "boom" });
+    expect(toTaktError(new Error("e"))).toEqual({ kind: "internal", message: "e" });
+  });
+});

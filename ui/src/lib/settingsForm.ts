@@ -1,0 +1,111 @@
+import type { BrokerSettings, Settings, SettingsView } from "./backend";
+
+/** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
+export type SettingsForm = {
+  source: "demo" | "broker";
+  host: string;
+  port: string;
+  tls: boolean;
+  username: string;
+  /** New password; empty = keep the stored one. Never pre-filled. */
+  password: string;
+  clearPassword: boolean;
+  topicRoot: string;
+  clientId: string;
+  database: "embedded" | "url";
+  databaseUrl: string;
+  staleAfter: string;
+  offlineAfter: string;
+};
+
+export type FieldErrors = Partial<Record<keyof SettingsForm, string>>;
+
+export const DEFAULT_BROKER: BrokerSettings = {
+  host: "",
+  port: 1883,
+  tls: false,
+  username: null,
+  password: null,
+  topic_root: "",
+  client_id: "takt",
+};
+
+export function formFromView(view: SettingsView): SettingsForm {
+  const s = view.settings;
+  const b = s.broker ?? DEFAULT_BROKER;
+  return {
+    source: s.broker ? "broker" : "demo",
+    host: b.host,
+    port: String(b.port),
+    // Fields with serde defaults are optional in the generated types.
+    tls: b.tls ?? false,
+    username: b.username ?? "",
+    password: "",
+    clearPassword: false,
+    topicRoot: b.topic_root ?? "",
+    clientId: b.client_id ?? "takt",
+    database: s.database_url == null ? "embedded" : "url",
+    databaseUrl: s.database_url ?? "",
+    staleAfter: String(s.stale_after_s ?? 30),
+    offlineAfter: String(s.offline_after_s ?? 300),
+  };
+}
+
+function parseIntStrict(v: string): number | null {
+  const t = v.trim();
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+export function validate(f: SettingsForm): FieldErrors {
+  const e: FieldErrors = {};
+  if (f.source === "broker") {
+    const host = f.host.trim();
+    if (host === "") e.host = "Host is required.";
+    else if (/\s/.test(host)) e.host = "Host must not contain spaces.";
+    else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(host)) e.host = "Enter the host name only, without a scheme (use the TLS switch).";
+    const port = parseIntStrict(f.port);
+    if (port === null || port < 1 || port > 65535) e.port = "Port must be a whole number from 1 to 65535.";
+    if (/[+#]/.test(f.topicRoot)) e.topicRoot = "Topic root must not contain MQTT wildcards (+ or #).";
+    if (f.clientId.trim() === "") e.clientId = "Client ID is required.";
+    else if (/\s/.test(f.clientId.trim())) e.clientId = "Client ID must not contain spaces.";
+  }
+  if (f.database === "url" && f.databaseUrl.trim() === "") e.databaseUrl = "Database URL is required (or choose the embedded database).";
+  const stale = parseIntStrict(f.staleAfter);
+  const offline = parseIntStrict(f.offlineAfter);
+  if (stale === null || stale < 1) e.staleAfter = "Whole number of seconds, at least 1.";
+  if (offline === null || offline < 1) e.offlineAfter = "Whole number of seconds, at least 1.";
+  else if (stale !== null && stale >= 1 && offline <= stale) e.offlineAfter = "Must be longer than the stale threshold.";
+  return e;
+}
+
+/** Builds the `Settings` to send. Only call on a form that `validate` accepted. */
+export function settingsFromForm(f: SettingsForm): Settings {
+  const broker: BrokerSettings | null =
+    f.source === "broker"
+      ? {
+          host: f.host.trim(),
+          port: Number(f.port.trim()),
+          tls: f.tls,
+          username: f.username.trim() === "" ? null : f.username.trim(),
+          password: null, // travels separately, see passwordArg
+          topic_root: f.topicRoot.trim(),
+          client_id: f.clientId.trim(),
+        }
+      : null;
+  return {
+    broker,
+    database_url: f.database === "url" ? f.databaseUrl.trim() : null,
+    stale_after_s: Number(f.staleAfter.trim()),
+    offline_after_s: Number(f.offlineAfter.trim()),
+  };
+}
+
+/** `save_settings` password argument: null keeps the stored one, "" clears it, text replaces it. */
+export function passwordArg(f: SettingsForm): string | null {
+  if (f.source !== "broker") return null;
+  if (f.password !== "") return f.password;
+  if (f.clearPassword) return "";
+  return null;
+}

@@ -1,0 +1,354 @@
+import { describe, expect, it, vi } from "vitest";
+import { render, screen, waitFor, within, fireEvent } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import App from "../App.svelte";
+import type { PlantSnapshot, PlantUpdate, Settings, SettingsView, WorkCenterLive } from "../lib/backend";
+import { link, makeDemoSnapshot } from "../dev/demoPlant";
+import { THEME_KEY } from "../lib/theme.svelte";
+
+const SETTINGS: SettingsView = {
+  settings: {
+    broker: { host: "broker.plant.local", port: 8883, tls: true, username: "supervisor", password: null, topic_root: "acme", client_id: "takt-desk-1" },
+    database_url: null,
+    stale_after_s: 10,
+    offline_after_s: 60,
+  },
+  has_password: true,
+  settings_path: "/home/sup/.config/takt/settings.toml",
+  database_path: "/home/sup/.local/share/takt/takt.db",
+  demo: false,
+};
+
+type Calls = { cmd: string; args: unknown }[];
+
+/** Fakes the Rust side at the IPC level; `plugin:event|*` is handled by the mocks themselves. */
+function backend(snapshot: PlantSnapshot, save?: (settings: Settings, password: string | null) => unknown): Calls {
+  const calls: Calls = [];
+  mockIPC(
+    (cmd, args) => {
+      calls.push({ cmd, args });
+      switch (cmd) {
+        case "get_snapshot":
+          return snapshot;
+        case "get_settings":
+          return SETTINGS;
+        case "save_settings": {
+          const a = args as { settings: Settings; password: string | null };
+          return save ? save(a.settings, a.password) : null;
+        }
+        case "restart_app":
+          return null;
+        default:
+          throw new Error(`unexpected command ${cmd}`);
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+async function renderApp(snapshot: PlantSnapshot) {
+  const result = render(App);
+  await waitFor(() => expect(screen.getAllByTestId("line-tile")).toHaveLength(snapshot.lines.length));
+  return result;
+}
+
+function cell(path: string): HTMLElement {
+  const el = document.querySelector<HTMLElement>(`[data-testid="wc-cell"][data-path="${path}"]`);
+  if (!el) throw new Error(`no cell ${path}`);
+  return el;
+}
+
+describe("plant overview", () => {
+  it("renders six lines with their work-center states from get_snapshot", async () => {
+    const now = Date.now();
+    const snap = makeDemoSnapshot(now);
+    backend(snap);
+    await renderApp(snap);
+
+    const overview = screen.getByTestId("view-overview");
+    const tiles = within(overview).getAllByTestId("line-tile");
+    expect(tiles.map((t) => t.dataset.path)).toEqual(snap.lines.map((l) => l.path));
+
+    // Area headings from the 3rd path segment.
+    expect(within(overview).getByRole("heading", { name: /body shop/i })).toBeInTheDocument();
+    expect(within(overview).getByRole("heading", { name: /paint/i })).toBeInTheDocument();
+    expect(within(overview).getByRole("heading", { name: /assembly/i })).toBeInTheDocument();
+
+    // Every work center is drawn in flow order with its state.
+    for (const line of snap.lines) {
+      const tile = tiles.find((t) => t.dataset.path === line.path)!;
+      const cells = within(tile).getAllByTestId("wc-cell");
+      expect(cells.map((c) => c.dataset.path)).toEqual(line.work_centers);
+    }
+    const down = cell("acme/plant1/body_shop/line2/weld1");
+    expect(down.dataset.state).toBe("down");
+    expect(down).toHaveTextContent("Down");
+    expect(down).toHaveTextContent("E-217 wire feed");
+    expect(cell("acme/plant1/assembly/line5/frame").dataset.state).toBe("planned_stop");
+    expect(cell("acme/plant1/paint/line4/oven2").dataset.state).toBe("offline");
+
+    // Output vs target with thin-space grouping.
+    const line1 = tiles[0]!;
+    expect(within(line1).getByTestId("line-output").textContent?.replace(/\s+/g, " ")).toMatch(/1 234 \/ 1 310 \(94 %\)/);
+  });
+
+  it("marks a stale line with a STALE badge", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    backend(snap);
+    await renderApp(snap);
+    const tile = document.querySelector<HTMLElement>('[data-testid="line-tile"][data-path="acme/plant1/paint/line4"]')!;
+    expect(tile.dataset.feed).toBe("stale");
+    const badges = within(tile).getAllByTestId("feed-badge");
+    expect(badges[0]?.textContent?.replace(/\s/g, " ")).toMatch(/^STALE · last msg 4\d s ago$/);
+    // live tiles carry no badge
+    const live = document.querySelector<HTMLElement>('[data-testid="line-tile"][data-path="acme/plant1/paint/line3"]')!;
+    expect(within(live).queryByTestId("feed-badge")).toBeNull();
+  });
+
+  it("applies a plant-update delta to one work center", async () => {
+    const now = Date.now();
+    const snap = makeDemoSnapshot(now, 1);
+    backend(snap);
+    await renderApp(snap);
+
+    const path = "acme/plant1/paint/line3/ecoat";
+    expect(cell(path).dataset.state).toBe("running");
+    const before = snap.work_centers.find((w) => w.path === path)!;
+    const changed: WorkCenterLive = { ...before, state: { kind: "down", reason: "F-42 pump" }, state_since_ms: now, version: 2 };
+    const update: PlantUpdate = {
+      full: false,
+      version: 2,
+      generated_ms: now,
+      lines: [],
+      work_centers: [changed],
+      broker: snap.broker,
+      database: snap.database,
+      diagnostics: snap.diagnostics,
+    };
+    await emit("plant-update", update);
+
+    await waitFor(() => expect(cell(path).dataset.state).toBe("down"));
+    expect(cell(path)).toHaveTextContent("F-42 pump");
+    // neighbours untouched
+    expect(cell("acme/plant1/paint/line3/oven").dataset.state).toBe("running");
+    expect(screen.getAllByTestId("wc-cell")).toHaveLength(snap.work_centers.length);
+  });
+
+  it("replaces everything on a full update", async () => {
+    const now = Date.now();
+    const snap = makeDemoSnapshot(now, 1);
+    backend(snap);
+    await renderApp(snap);
+    const keep = snap.lines[0]!;
+    await emit("plant-update", {
+      full: true,
+      version: 9,
+      generated_ms: now,
+      lines: [keep],
+      work_centers: snap.work_centers.filter((w) => keep.work_centers.includes(w.path)),
+      broker: snap.broker,
+      database: snap.database,
+      diagnostics: snap.diagnostics,
+    } satisfies PlantUpdate);
+    await waitFor(() => expect(screen.getAllByTestId("line-tile")).toHaveLength(1));
+  });
+
+  it("moves focus between tiles with the arrow keys", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    backend(snap);
+    await renderApp(snap);
+    const tiles = screen.getAllByTestId("line-tile");
+    tiles[0]!.focus();
+    await fireEvent.keyDown(tiles[0]!, { key: "ArrowRight" });
+    expect(document.activeElement).toBe(tiles[1]);
+    await fireEvent.keyDown(tiles[1]!, { key: "End" });
+    expect(document.activeElement).toBe(tiles[5]);
+  });
+});
+
+describe("status bar", () => {
+  it("shows the broker down with its error and hint, and opens settings", async () => {
+    const now = Date.now();
+    const snap: PlantSnapshot = {
+      ...makeDemoSnapshot(now),
+      broker: link("down", "mqtts://broker.plant.local:8883", now - 60_000, "connection refused (os error 111)", "Check Settings → MQTT broker → Host"),
+    };
+    backend(snap);
+    await renderApp(snap);
+
+    const broker = screen.getByTestId("link-broker");
+    expect(broker.dataset.state).toBe("down");
+    expect(broker).toHaveTextContent("mqtts://broker.plant.local:8883");
+    expect(within(broker).getByTestId("link-error")).toHaveTextContent("connection refused (os error 111)");
+    expect(within(broker).getByTestId("link-hint")).toHaveTextContent("Check Settings → MQTT broker → Host");
+    expect(screen.getByTestId("link-database").dataset.state).toBe("connected");
+    expect(within(screen.getByTestId("link-database")).queryByTestId("link-hint")).toBeNull();
+
+    await userEvent.click(within(broker).getByRole("button", { name: /settings/i }));
+    expect(await screen.findByTestId("settings-dialog")).toBeInTheDocument();
+  });
+
+  it("shows totals and opens diagnostics on click", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    backend(snap);
+    await renderApp(snap);
+    const errors = screen.getByTestId("errors-total");
+    expect(errors).toHaveTextContent("3");
+    await userEvent.click(errors);
+    const diag = await screen.findByTestId("view-diagnostics");
+    const rows = within(diag).getAllByTestId("topic-row");
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((r) => r.classList.contains("has-errors"))).toHaveLength(2);
+
+    // sort by errors: most errors first
+    await userEvent.click(within(diag).getByTestId("sort-errors"));
+    expect(within(diag).getAllByTestId("topic-row")[0]?.dataset.topic).toBe("acme/plant1/body_shop/line2/+/state");
+  });
+});
+
+describe("settings dialog", () => {
+  it("shows the TaktError returned by save_settings", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    const calls = backend(snap, () => {
+      throw { kind: "settings", message: "broker.port: connection refused by 10.0.0.5:1884" };
+    });
+    await renderApp(snap);
+
+    await userEvent.keyboard(",");
+    const dialog = await screen.findByTestId("settings-dialog");
+    const host = await within(dialog).findByLabelText("Host");
+    expect(host).toHaveValue("broker.plant.local");
+    expect(within(dialog).getByTestId("settings-path")).toHaveTextContent(SETTINGS.settings_path);
+    expect(within(dialog).getByLabelText("Password")).toHaveValue("");
+
+    const port = within(dialog).getByLabelText("Port");
+    await userEvent.clear(port);
+    await userEvent.type(port, "1884");
+    await userEvent.click(screen.getByTestId("settings-save"));
+
+    const err = await screen.findByTestId("settings-error");
+    expect(err).toHaveTextContent("Invalid settings");
+    expect(err).toHaveTextContent("broker.port: connection refused by 10.0.0.5:1884");
+    const save = calls.find((c) => c.cmd === "save_settings");
+    expect(save?.args).toMatchObject({ settings: { broker: { port: 1884, host: "broker.plant.local" } }, password: null });
+    expect(screen.queryByTestId("settings-saved")).toBeNull();
+  });
+
+  it("validates before saving", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    const calls = backend(snap);
+    await renderApp(snap);
+    await userEvent.keyboard(",");
+    const dialog = await screen.findByTestId("settings-dialog");
+    const host = await within(dialog).findByLabelText("Host");
+    await userEvent.clear(host);
+    const port = within(dialog).getByLabelText("Port");
+    await userEvent.clear(port);
+    await userEvent.type(port, "0");
+    await userEvent.click(screen.getByTestId("settings-save"));
+    expect(await within(dialog).findByText("Host is required.")).toBeInTheDocument();
+    expect(within(dialog).getByText(/Port must be a whole number from 1 to 65535/)).toBeInTheDocument();
+    expect(host).toHaveAttribute("aria-invalid", "true");
+    expect(calls.some((c) => c.cmd === "save_settings")).toBe(false);
+  });
+
+  it("saves, offers a restart, and switches to the demo plant", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    const calls = backend(snap);
+    await renderApp(snap);
+    await userEvent.keyboard(",");
+    const dialog = await screen.findByTestId("settings-dialog");
+    await within(dialog).findByLabelText("Host");
+    await userEvent.click(within(dialog).getByTestId("source-demo"));
+    expect(within(dialog).queryByLabelText("Host")).toBeNull();
+    await userEvent.click(screen.getByTestId("settings-save"));
+    expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Saved — restart Takt to apply.");
+    const save = calls.find((c) => c.cmd === "save_settings");
+    expect(save?.args).toEqual({
+      settings: { broker: null, database_url: null, stale_after_s: 10, offline_after_s: 60 },
+      password: null,
+    });
+    await userEvent.click(screen.getByTestId("restart-button"));
+    await waitFor(() => expect(calls.some((c) => c.cmd === "restart_app")).toBe(true));
+  });
+
+  it("closes on Escape", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    backend(snap);
+    await renderApp(snap);
+    await userEvent.keyboard(",");
+    await screen.findByTestId("settings-dialog");
+    await userEvent.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("settings-dialog")).toBeNull());
+  });
+});
+
+describe("keyboard", () => {
+  it("switches views, toggles and persists the theme, shows the shortcuts", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    backend(snap);
+    await renderApp(snap);
+
+    await userEvent.keyboard("2");
+    expect(await screen.findByTestId("view-diagnostics")).toBeInTheDocument();
+    expect(screen.queryByTestId("view-overview")).toBeNull();
+    await userEvent.keyboard("1");
+    expect(await screen.findByTestId("view-overview")).toBeInTheDocument();
+
+    expect(document.documentElement.dataset.theme).toBe("dark");
+    await userEvent.keyboard("t");
+    expect(document.documentElement.dataset.theme).toBe("light");
+    expect(localStorage.getItem(THEME_KEY)).toBe("light");
+    await userEvent.keyboard("t");
+    expect(document.documentElement.dataset.theme).toBe("dark");
+
+    await userEvent.keyboard("?");
+    expect(await screen.findByTestId("shortcuts-dialog")).toBeInTheDocument();
+    // shortcuts are inert while a dialog is open
+    await userEvent.keyboard("2");
+    expect(screen.getByTestId("view-overview")).toBeInTheDocument();
+    await userEvent.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByTestId("shortcuts-dialog")).toBeNull());
+  });
+});
+
+describe("startup ordering", () => {
+  it("replays deltas that arrive before the snapshot", async () => {
+    const now = Date.now();
+    const snap = makeDemoSnapshot(now, 1);
+    const path = "acme/plant1/assembly/line6/pack";
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    mockIPC(
+      async (cmd) => {
+        if (cmd === "get_snapshot") {
+          await gate;
+          return snap;
+        }
+        if (cmd === "get_settings") return SETTINGS;
+        return null;
+      },
+      { shouldMockEvents: true },
+    );
+    render(App);
+    // Wait until the store has subscribed, then emit before the snapshot is released.
+    await vi.waitFor(async () => {
+      const before = snap.work_centers.find((w) => w.path === path)!;
+      await emit("plant-update", {
+        full: false,
+        version: 2,
+        generated_ms: now,
+        lines: [],
+        work_centers: [{ ...before, state: { kind: "blocked", reason: null }, version: 2 }],
+        broker: snap.broker,
+        database: snap.database,
+        diagnostics: snap.diagnostics,
+      } satisfies PlantUpdate);
+      release();
+      await waitFor(() => expect(cell(path).dataset.state).toBe("blocked"), { timeout: 200 });
+    });
+  });
+});
