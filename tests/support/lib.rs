@@ -1,1 +1,160 @@
-//! Shared helpers for integration tests.
+//! Shared helpers for integration tests: real brokers, unique namespaces, waiting.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+/// A Mosquitto broker this test started on a free port; killed on drop.
+pub struct OwnMosquitto {
+    pub port: u16,
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+}
+
+impl OwnMosquitto {
+    /// Starts `mosquitto` on a free loopback port.
+    pub fn start() -> OwnMosquitto {
+        let port = free_port();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut broker = OwnMosquitto {
+            port,
+            child: None,
+            dir,
+        };
+        broker.restart();
+        broker
+    }
+
+    fn config(&self) -> PathBuf {
+        let path = self.dir.path().join("mosquitto.conf");
+        let conf = format!(
+            "listener {} 127.0.0.1\nallow_anonymous true\npersistence false\n",
+            self.port
+        );
+        std::fs::write(&path, conf).expect("write mosquitto.conf");
+        path
+    }
+
+    /// Kills the broker (SIGKILL: no goodbye to clients).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        wait_until(
+            Duration::from_secs(5),
+            || !port_open(self.port),
+            "broker port to close",
+        );
+    }
+
+    /// Starts the broker again on the same port.
+    pub fn restart(&mut self) {
+        let child = Command::new(mosquitto_binary())
+            .arg("-c")
+            .arg(self.config())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start mosquitto (install the `mosquitto` package): {e}")
+            });
+        self.child = Some(child);
+        wait_until(
+            Duration::from_secs(10),
+            || port_open(self.port),
+            "mosquitto to listen",
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("mqtt://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for OwnMosquitto {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn mosquitto_binary() -> PathBuf {
+    for candidate in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"] {
+        if std::path::Path::new(candidate).exists() {
+            return candidate.into();
+        }
+    }
+    "mosquitto".into()
+}
+
+/// The shared broker for tests that don't kill it: the one on 127.0.0.1:1883 when it runs,
+/// else one this test starts (kept alive by the returned guard).
+pub fn shared_broker() -> (String, Option<OwnMosquitto>) {
+    if port_open(1883) {
+        ("mqtt://127.0.0.1:1883".to_owned(), None)
+    } else {
+        let own = OwnMosquitto::start();
+        (own.url(), Some(own))
+    }
+}
+
+pub fn port_open(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// An enterprise name no other test run uses, so tests can share one broker.
+pub fn unique_enterprise(test: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "takt-test-{}-{}-{test}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Polls `condition` until it holds, or panics after `timeout` naming what it waited for.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Async version of [`wait_until`].
+pub async fn eventually<F: FnMut() -> bool>(timeout: Duration, mut condition: F, what: &str) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !condition() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn")
+        .with_test_writer()
+        .try_init();
+}

@@ -183,6 +183,7 @@ impl PlantState {
                 expected
             );
             self.diagnostics.error(topic, &msg, now_ms);
+            self.bump();
             return Err(msg);
         }
         self.diagnostics.message(topic, now_ms);
@@ -248,6 +249,8 @@ impl PlantState {
     /// Records a message that could not be decoded.
     pub fn reject(&mut self, topic: &str, error: &str, now_ms: TimestampMs) {
         self.diagnostics.error(topic, error, now_ms);
+        // Diagnostics are part of the snapshot: publish them.
+        self.bump();
     }
 
     pub fn set_broker(&mut self, status: LinkStatus, now_ms: TimestampMs) -> Vec<WorkCenterChange> {

@@ -1,0 +1,102 @@
+//! A whole Takt (demo broker, simulator, feed, plant state, historian) on a real SQLite file.
+
+use std::time::Duration;
+use takt_plant::LinkState;
+use takt_runtime::{Paths, Settings, Takt};
+use takt_store::Store;
+use takt_tests::{eventually, init_tracing};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_plant_runs_and_its_history_lands_in_the_database() {
+    init_tracing();
+    let home = tempfile::tempdir().expect("temp dir");
+    let paths = Paths::under(home.path().to_path_buf());
+    let takt = Takt::start(Settings::default(), paths.clone(), Default::default()).await;
+    assert!(
+        takt.demo_broker()
+            .is_some_and(|url| url.starts_with("mqtt://127.0.0.1:") && !url.ends_with(":1883"))
+    );
+    let plant = takt.plant().clone();
+    eventually(
+        Duration::from_secs(20),
+        || {
+            let s = plant.snapshot();
+            s.broker.state == LinkState::Connected
+                && s.lines.len() == 6
+                && s.work_centers.iter().all(|w| w.last_message_ms.is_some())
+        },
+        "all 25 demo work centers live",
+    )
+    .await;
+    assert_eq!(plant.snapshot().database.state, LinkState::Connected);
+    let filler = "acme/freiburg/packaging/line-1/filler";
+    // The historian flushes every 500 ms.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    takt.shutdown().await;
+
+    let store = Store::open_file(&paths.database_file())
+        .await
+        .expect("reopen");
+    let plant_model = store.load_plant().await.expect("load").expect("seeded");
+    assert_eq!(plant_model.lines().len(), 6);
+    assert!(store.work_orders().await.expect("orders").len() > 100);
+    let path = takt_model::EquipmentPath::parse(filler).expect("path");
+    let states = store
+        .state_history(&path, 0, i64::MAX)
+        .await
+        .expect("history");
+    assert!(!states.is_empty(), "state history recorded for the filler");
+    let counts = store
+        .counter_history(&path, takt_model::CounterKind::Good, 0, i64::MAX)
+        .await
+        .expect("counts");
+    assert!(
+        !counts.is_empty(),
+        "counter history recorded for the filler"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unusable_database_is_reported_and_the_live_view_still_works() {
+    init_tracing();
+    let home = tempfile::tempdir().expect("temp dir");
+    // The database's directory would have to live inside a regular file: impossible.
+    let blocker = home.path().join("not-a-dir");
+    std::fs::write(&blocker, b"x").expect("write");
+    let settings = Settings {
+        database_url: Some(format!("sqlite://{}/takt.db", blocker.display())),
+        ..Settings::default()
+    };
+    let takt = Takt::start(
+        settings,
+        Paths::under(home.path().to_path_buf()),
+        Default::default(),
+    )
+    .await;
+    let plant = takt.plant().clone();
+    eventually(
+        Duration::from_secs(20),
+        || plant.snapshot().broker.state == LinkState::Connected,
+        "live feed",
+    )
+    .await;
+    let snap = plant.snapshot();
+    assert_eq!(snap.database.state, LinkState::Down);
+    assert!(snap.database.error.is_some(), "{:?}", snap.database);
+    assert!(
+        snap.database
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("database URL"),
+        "{:?}",
+        snap.database
+    );
+    eventually(
+        Duration::from_secs(10),
+        || plant.snapshot().lines.len() == 6,
+        "demo lines from the built-in definition",
+    )
+    .await;
+    takt.shutdown().await;
+}
