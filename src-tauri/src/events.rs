@@ -8,6 +8,10 @@ use takt_plant::{Diagnostics, LineLive, LinkStatus, PlantHandle, PlantSnapshot, 
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event;
 
+/// Topics sent with each update (errors first, then busiest); the totals are always exact.
+/// Keeps updates small on a plant with thousands of topics.
+pub const MAX_UPDATE_TOPICS: usize = 200;
+
 /// At most ten updates a second reach the UI, however busy the feed.
 pub const MIN_UPDATE_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -47,7 +51,16 @@ impl PlantUpdate {
                 .collect(),
             broker: snapshot.broker.clone(),
             database: snapshot.database.clone(),
-            diagnostics: snapshot.diagnostics.clone(),
+            diagnostics: Diagnostics {
+                topics: snapshot
+                    .diagnostics
+                    .topics
+                    .iter()
+                    .take(MAX_UPDATE_TOPICS)
+                    .cloned()
+                    .collect(),
+                ..snapshot.diagnostics.clone()
+            },
         }
     }
 }

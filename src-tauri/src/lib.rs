@@ -93,14 +93,24 @@ pub fn run() {
         Default::default(),
     ));
     let state = AppState::new(takt, settings_error);
-    if let Err(e) = app_builder(
+    let takt = state.takt.clone();
+    let app = match app_builder(
         tauri::Builder::default(),
         state,
         specta_builder!(tauri::Wry),
     )
-    .run(tauri::generate_context!())
+    .build(tauri::generate_context!())
     {
-        tracing::error!(error = %e, "Takt stopped with an error");
-        std::process::exit(1);
-    }
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "Takt could not open its window");
+            std::process::exit(1);
+        }
+    };
+    app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Let the historian write what it still holds before the process ends.
+            tauri::async_runtime::block_on(takt.shutdown());
+        }
+    });
 }

@@ -35,6 +35,7 @@ export type BrokerSettings = {
 	 *  Empty subscribes to everything (`#`).
 	 */
 	topic_root?: string,
+	/**  MQTT client id; must be unique per broker. Empty: `takt-<process id>`. */
 	client_id?: string,
 };
 
@@ -155,6 +156,8 @@ export type SettingsView = {
 	/**  The embedded database file, when that is what is used. */
 	database_path: string | null,
 	demo: boolean,
+	/**  Why the settings file could not be read (Takt then runs on defaults: the demo plant). */
+	load_error: string | null,
 };
 
 /**  One concrete occurrence of a shift. */

@@ -30,7 +30,7 @@ impl Default for FeedOptions {
             max_packet_bytes: 16 * 1024 * 1024,
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_millis(1_500),
-            settings_hint: "Settings → Broker".into(),
+            settings_hint: "Settings → Data source".into(),
         }
     }
 }
@@ -46,11 +46,12 @@ pub fn spawn_feed(
 }
 
 fn mqtt_options(settings: &BrokerSettings, options: &FeedOptions) -> Result<MqttOptions, String> {
-    let mut mqtt = MqttOptions::new(
-        settings.client_id.clone(),
-        settings.host.clone(),
-        settings.port,
-    );
+    // Two clients with one id knock each other off the broker: never send an empty one.
+    let client_id = match settings.client_id.trim() {
+        "" => format!("takt-{}", std::process::id()),
+        id => id.to_owned(),
+    };
+    let mut mqtt = MqttOptions::new(client_id, settings.host.clone(), settings.port);
     mqtt.set_keep_alive(options.keep_alive);
     mqtt.set_max_packet_size(options.max_packet_bytes, options.max_packet_bytes);
     mqtt.set_clean_session(true);

@@ -18,6 +18,7 @@ pub struct BrokerSettings {
     /// Empty subscribes to everything (`#`).
     #[serde(default)]
     pub topic_root: String,
+    /// MQTT client id; must be unique per broker. Empty: `takt-<process id>`.
     #[serde(default = "default_client_id")]
     pub client_id: String,
 }

@@ -41,6 +41,9 @@ struct WorkCenterEntry {
     line: usize,
     good_total: Option<u64>,
     scrap_total: Option<u64>,
+    /// Source time of the last accepted reading of each counter.
+    good_ts: TimestampMs,
+    scrap_ts: TimestampMs,
 }
 
 #[derive(Debug)]
@@ -155,6 +158,8 @@ impl PlantState {
             line,
             good_total: None,
             scrap_total: None,
+            good_ts: TimestampMs::MIN,
+            scrap_ts: TimestampMs::MIN,
         });
         let idx = self.work_centers.len() - 1;
         self.wc_index.insert(path.clone(), idx);
@@ -228,12 +233,25 @@ impl PlantState {
                 }
             }
             FeedPayload::Counter { kind, value } => {
-                let (total, count) = match kind {
-                    CounterKind::Good => (&mut entry.good_total, &mut entry.live.good),
-                    CounterKind::Scrap => (&mut entry.scrap_total, &mut entry.live.scrap),
+                let (total, count, ts) = match kind {
+                    CounterKind::Good => (
+                        &mut entry.good_total,
+                        &mut entry.live.good,
+                        &mut entry.good_ts,
+                    ),
+                    CounterKind::Scrap => (
+                        &mut entry.scrap_total,
+                        &mut entry.live.scrap,
+                        &mut entry.scrap_ts,
+                    ),
                 };
-                *count += CounterDelta::between(*total, *value).parts();
-                *total = Some(*value);
+                // A reading older than the last one arrived late (a gateway's backlog): it
+                // says nothing new, and taking it would look like a counter reset.
+                if event.timestamp_ms >= *ts {
+                    *count += CounterDelta::between(*total, *value).parts();
+                    *total = Some(*value);
+                    *ts = event.timestamp_ms;
+                }
             }
             FeedPayload::Order { .. } => {}
         }
@@ -283,16 +301,13 @@ impl PlantState {
             != self.lines[idx].live.shift.as_ref().map(|s| s.start_ms);
         if changed_shift {
             let version = self.bump();
-            let had_shift = self.lines[idx].live.shift.is_some();
+            // Into a new shift (or out of one, into a gap): shift counters start over.
             let wcs = self.lines[idx].live.work_centers.clone();
-            if had_shift {
-                // New shift: shift counters start over.
-                for wc in &wcs {
-                    if let Some(&w) = self.wc_index.get(wc) {
-                        self.work_centers[w].live.good = 0;
-                        self.work_centers[w].live.scrap = 0;
-                        self.work_centers[w].live.version = version;
-                    }
+            for wc in &wcs {
+                if let Some(&w) = self.wc_index.get(wc) {
+                    self.work_centers[w].live.good = 0;
+                    self.work_centers[w].live.scrap = 0;
+                    self.work_centers[w].live.version = version;
                 }
             }
             let line = &mut self.lines[idx];

@@ -50,6 +50,8 @@ pub struct SettingsView {
     /// The embedded database file, when that is what is used.
     pub database_path: Option<String>,
     pub demo: bool,
+    /// Why the settings file could not be read (Takt then runs on defaults: the demo plant).
+    pub load_error: Option<String>,
 }
 
 impl Settings {
@@ -86,15 +88,14 @@ impl Settings {
                 ));
             }
         }
-        if let Some(url) = &self.database_url {
-            if !(url.starts_with("sqlite:")
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("sqlite:")
                 || url.starts_with("postgres://")
                 || url.starts_with("postgresql://"))
-            {
-                return Err(TaktError::settings(
-                    "database URL must start with sqlite: or postgres://",
-                ));
-            }
+        {
+            return Err(TaktError::settings(
+                "database URL must start with sqlite: or postgres://",
+            ));
         }
         if self.stale_after_s == 0 || self.offline_after_s <= self.stale_after_s {
             return Err(TaktError::settings(
@@ -154,6 +155,7 @@ impl Settings {
                 .is_none()
                 .then(|| paths.database_file().display().to_string()),
             demo: self.broker.is_none(),
+            load_error: None,
         }
     }
 }
@@ -174,8 +176,10 @@ mod tests {
     fn save_load_round_trip_and_password_rules() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cfg/settings.json");
-        let mut s = Settings::default();
-        s.broker = Some(BrokerSettings::from_url("mqtt://op:pw@10.0.0.5:1883/acme").unwrap());
+        let s = Settings {
+            broker: Some(BrokerSettings::from_url("mqtt://op:pw@10.0.0.5:1883/acme").unwrap()),
+            ..Settings::default()
+        };
         s.save(&path).unwrap();
         assert_eq!(Settings::load(&path).unwrap(), s);
         let view = s.view(&Paths::under(dir.path().into()));
@@ -200,9 +204,12 @@ mod tests {
         std::fs::write(&path, "{ broken").unwrap();
         let err = Settings::load(&path).unwrap_err();
         assert!(err.message.contains("is not valid"), "{err}");
-        let mut s = Settings::default();
-        s.broker = Some(BrokerSettings::from_url("mqtt://h:1").unwrap());
-        s.broker.as_mut().unwrap().topic_root = "acme/#".into();
+        let mut broker = BrokerSettings::from_url("mqtt://h:1").unwrap();
+        broker.topic_root = "acme/#".into();
+        let s = Settings {
+            broker: Some(broker),
+            ..Settings::default()
+        };
         assert!(s.save(&path).unwrap_err().message.contains("wildcards"));
         let s = Settings {
             database_url: Some("mysql://x".into()),

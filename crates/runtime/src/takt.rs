@@ -82,7 +82,7 @@ impl Takt {
                         since_ms: now_ms(),
                         error: Some(e.to_string()),
                         hint: Some(format!(
-                            "Configure a broker in Settings → Broker ({settings_hint})"
+                            "Configure a broker in Settings → Data source ({settings_hint})"
                         )),
                     };
                     let _ = input.send(PlantInput::Broker(status)).await;
@@ -93,7 +93,7 @@ impl Takt {
         };
         if let Some(broker) = broker {
             let feed = FeedOptions {
-                settings_hint: format!("Settings → Broker, {settings_hint}"),
+                settings_hint: format!("Settings → Data source, {settings_hint}"),
                 ..FeedOptions::default()
             };
             spawn_feed(broker, feed, input.clone(), shutdown_rx.clone());
@@ -134,9 +134,13 @@ impl Takt {
 
     pub fn settings_view(&self) -> SettingsView {
         // Show what is saved (which may differ from what runs until a restart).
-        let saved =
-            Settings::load(&self.paths.settings_file).unwrap_or_else(|_| self.settings.clone());
-        saved.view(&self.paths)
+        match Settings::load(&self.paths.settings_file) {
+            Ok(saved) => saved.view(&self.paths),
+            Err(e) => SettingsView {
+                load_error: Some(e.message),
+                ..self.settings.view(&self.paths)
+            },
+        }
     }
 
     /// Saves edited settings; they apply on the next start.
@@ -152,7 +156,7 @@ impl Takt {
             .save(&self.paths.settings_file)
     }
 
-    pub async fn shutdown(self) {
+    pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
         // Give the historian a moment to flush its last batch.
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -172,9 +176,11 @@ async fn open_store(
         Some(url) => Store::open(url).await,
         None => Store::open_file(&paths.database_file()).await,
     };
+    // Never show a password: the target lands in the status bar and logs.
     let target = settings
         .database_url
-        .clone()
+        .as_deref()
+        .map(takt_store::redact)
         .unwrap_or_else(|| paths.database_file().display().to_string());
     let store = match opened {
         Ok(store) => store,
@@ -186,16 +192,16 @@ async fn open_store(
                 since_ms: now_ms(),
                 error: Some(e.to_string()),
                 hint: Some(format!(
-                    "Live views work, but nothing is recorded: check the database URL in Settings → Database ({settings_hint})"
+                    "Live views work, but nothing is recorded: check the database URL in Settings → Data source ({settings_hint})"
                 )),
             };
             return (None, status);
         }
     };
-    if let Some(dataset) = dataset {
-        if let Err(e) = seed_demo(&store, dataset).await {
-            tracing::error!(error = %e, "could not seed the demo plant");
-        }
+    if let Some(dataset) = dataset
+        && let Err(e) = seed_demo(&store, dataset).await
+    {
+        tracing::error!(error = %e, "could not seed the demo plant");
     }
     let status = LinkStatus {
         state: LinkState::Connected,

@@ -133,11 +133,17 @@ impl DemoDataset {
         let lines = lines.max(1);
         let mut areas: Vec<Area> = Vec::new();
         for i in 0..lines {
-            let (area, name, description, wcs, _) = line_spec(i);
+            let LineDesign {
+                area,
+                name,
+                description,
+                work_centers,
+                ..
+            } = line_spec(i);
             let line = Line {
                 name,
                 description,
-                work_centers: wcs
+                work_centers: work_centers
                     .iter()
                     .map(|(n, d)| WorkCenter {
                         name: (*n).to_owned(),
@@ -192,7 +198,7 @@ impl DemoDataset {
         let horizon_ms = i64::from(hours) * 3_600_000;
         let mut number = 100_000u32;
         for (i, (line_path, line)) in self.plant.lines().into_iter().enumerate() {
-            let (.., products) = line_spec(i);
+            let products = line_spec(i).products;
             let mut t = 0i64;
             let mut k = 0usize;
             while t < horizon_ms {
@@ -242,31 +248,36 @@ impl DemoDataset {
     }
 }
 
-fn line_spec(
-    i: usize,
-) -> (
-    &'static str,
-    String,
-    String,
-    &'static [(&'static str, &'static str)],
-    &'static [&'static str],
-) {
-    let (area, name, description, wcs, products) = LINES[i % LINES.len()];
-    if i < LINES.len() {
-        (area, name.to_owned(), description.to_owned(), wcs, products)
+/// One line of the demo plant, named.
+struct LineDesign {
+    area: &'static str,
+    name: String,
+    description: String,
+    work_centers: &'static [(&'static str, &'static str)],
+    products: &'static [&'static str],
+}
+
+fn line_spec(i: usize) -> LineDesign {
+    let (area, name, description, work_centers, products) = LINES[i % LINES.len()];
+    let (name, description) = if i < LINES.len() {
+        (name.to_owned(), description.to_owned())
     } else {
         // More lines than the named six (load tests): repeat the designs under new names.
         (
-            area,
             format!("line-{}", i + 1),
             format!("{description} ({})", i / LINES.len() + 1),
-            wcs,
-            products,
         )
+    };
+    LineDesign {
+        area,
+        name,
+        description,
+        work_centers,
+        products,
     }
 }
 
-/// Three shifts, Monday to Saturday; Saturday night and Sunday off.
+/// Three shifts, every day of the week.
 fn calendar() -> ShiftCalendar {
     let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("valid hour");
     let weekdays = vec![

@@ -68,6 +68,12 @@ pub async fn run_publisher(
     if let Some(user) = &broker.username {
         mqtt.set_credentials(user.clone(), broker.password.clone().unwrap_or_default());
     }
+    if broker.tls {
+        let config = takt_connect::tls::client_config().map_err(PublisherError::Client)?;
+        mqtt.set_transport(rumqttc::Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(config),
+        ));
+    }
     let (client, mut eventloop) = AsyncClient::new(mqtt, 1_024);
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);

@@ -349,20 +349,20 @@ impl Simulator {
         }
 
         // Order complete: change over to the next one.
-        if let Some(order) = &line.order {
-            if line.made_for_order >= u64::from(order.quantity) {
-                let next_product = line.orders.front().map(|o| o.product.clone());
-                let same_product = next_product.as_deref() == Some(order.product.as_str());
-                line.order = None;
-                line.announced_order = false;
-                line.changeover_until = Some(
-                    now + if same_product {
-                        60_000
-                    } else {
-                        rng.random_range(180_000..480_000)
-                    },
-                );
-            }
+        if let Some(order) = &line.order
+            && line.made_for_order >= u64::from(order.quantity)
+        {
+            let next_product = line.orders.front().map(|o| o.product.clone());
+            let same_product = next_product.as_deref() == Some(order.product.as_str());
+            line.order = None;
+            line.announced_order = false;
+            line.changeover_until = Some(
+                now + if same_product {
+                    60_000
+                } else {
+                    rng.random_range(180_000..480_000)
+                },
+            );
         }
     }
 }

@@ -40,6 +40,7 @@ export function installDemoBackend(): void {
     settings_path: "~/.config/takt/settings.toml",
     database_path: "~/.local/share/takt/takt.db",
     demo: true,
+    load_error: null,
   };
 
   if (params.get("broker") === "down") {

@@ -105,6 +105,7 @@ describe("settings form", () => {
     settings_path: "/etc/takt.toml",
     database_path: "/var/lib/takt.db",
     demo: false,
+    load_error: null,
   };
 
   it("round-trips a valid form", () => {

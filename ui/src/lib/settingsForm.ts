@@ -27,7 +27,7 @@ export const DEFAULT_BROKER: BrokerSettings = {
   username: null,
   password: null,
   topic_root: "",
-  client_id: "takt",
+  client_id: "",
 };
 
 export function formFromView(view: SettingsView): SettingsForm {
@@ -43,7 +43,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     password: "",
     clearPassword: false,
     topicRoot: b.topic_root ?? "",
-    clientId: b.client_id ?? "takt",
+    clientId: b.client_id ?? "",
     database: s.database_url == null ? "embedded" : "url",
     databaseUrl: s.database_url ?? "",
     staleAfter: String(s.stale_after_s ?? 30),
@@ -68,8 +68,7 @@ export function validate(f: SettingsForm): FieldErrors {
     const port = parseIntStrict(f.port);
     if (port === null || port < 1 || port > 65535) e.port = "Port must be a whole number from 1 to 65535.";
     if (/[+#]/.test(f.topicRoot)) e.topicRoot = "Topic root must not contain MQTT wildcards (+ or #).";
-    if (f.clientId.trim() === "") e.clientId = "Client ID is required.";
-    else if (/\s/.test(f.clientId.trim())) e.clientId = "Client ID must not contain spaces.";
+    if (/\s/.test(f.clientId.trim())) e.clientId = "Client ID must not contain spaces.";
   }
   if (f.database === "url" && f.databaseUrl.trim() === "") e.databaseUrl = "Database URL is required (or choose the embedded database).";
   const stale = parseIntStrict(f.staleAfter);

@@ -19,12 +19,17 @@ const SETTINGS: SettingsView = {
   settings_path: "/home/sup/.config/takt/settings.toml",
   database_path: "/home/sup/.local/share/takt/takt.db",
   demo: false,
+  load_error: null,
 };
 
 type Calls = { cmd: string; args: unknown }[];
 
 /** Fakes the Rust side at the IPC level; `plugin:event|*` is handled by the mocks themselves. */
-function backend(snapshot: PlantSnapshot, save?: (settings: Settings, password: string | null) => unknown): Calls {
+function backend(
+  snapshot: PlantSnapshot,
+  save?: (settings: Settings, password: string | null) => unknown,
+  settings: SettingsView = SETTINGS,
+): Calls {
   const calls: Calls = [];
   mockIPC(
     (cmd, args) => {
@@ -33,7 +38,7 @@ function backend(snapshot: PlantSnapshot, save?: (settings: Settings, password: 
         case "get_snapshot":
           return snapshot;
         case "get_settings":
-          return SETTINGS;
+          return settings;
         case "save_settings": {
           const a = args as { settings: Settings; password: string | null };
           return save ? save(a.settings, a.password) : null;
@@ -206,6 +211,17 @@ describe("status bar", () => {
     // sort by errors: most errors first
     await userEvent.click(within(diag).getByTestId("sort-errors"));
     expect(within(diag).getAllByTestId("topic-row")[0]?.dataset.topic).toBe("acme/plant1/body_shop/line2/+/state");
+  });
+});
+
+describe("settings file errors", () => {
+  it("says the settings file is unreadable and that the demo runs instead", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    backend(snap, undefined, { ...SETTINGS, demo: true, load_error: "settings file /x/settings.json is not valid: EOF" });
+    await renderApp(snap);
+    const banner = await screen.findByTestId("settings-error");
+    expect(banner).toHaveTextContent(/unreadable/);
+    expect(banner).toHaveTextContent("/x/settings.json is not valid");
   });
 });
 
