@@ -2,6 +2,7 @@
 //!
 //! - `takt simulate` publishes the demo plant to any broker (also the load generator).
 //! - `takt watch` subscribes like the desktop app does and prints every work-center change.
+//! - `takt plan` runs the planning engine (job-shop solve and benchmark today).
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -57,6 +58,11 @@ enum Command {
         #[arg(long)]
         seconds: Option<u64>,
     },
+    /// Planning engine: solve and benchmark scheduling problems.
+    Plan {
+        #[command(subcommand)]
+        command: takt_plan::cli::PlanCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -90,6 +96,13 @@ async fn main() -> ExitCode {
             format,
             seconds,
         } => watch(&broker, format, seconds).await,
+        // CPU-bound search: off the async workers.
+        Command::Plan { command } => {
+            tokio::task::spawn_blocking(move || takt_plan::cli::run(command))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -127,6 +127,14 @@ impl Overview {
             missing.push(format!("line tile {:?} has no wc-cell yet", t.path));
         }
         let cells = self.cells().count();
+        // A live frame: every work center has reported (the demo plant has no offline ones).
+        let offline = self
+            .cells()
+            .filter(|c| c.state.as_deref() == Some("offline"))
+            .count();
+        if offline > 0 {
+            missing.push(format!("{offline} wc-cells still offline"));
+        }
         if cells < MIN_CELLS {
             missing.push(format!("{cells} wc-cells instead of at least {MIN_CELLS}"));
         }
@@ -338,6 +346,8 @@ fn overview_shows_the_live_demo_plant() {
     let env = [("TAKT_HOME", home.path().as_os_str())];
     let driver = TauriDriver::start(&display, &env, &out.join("tauri-driver.log"))
         .unwrap_or_else(|e| panic!("{e}"));
+    // Creating the session launches the app: from here to a live overview is what a user waits.
+    let launched = Instant::now();
     let session = Session::create(&driver.url(), capabilities(&app))
         .unwrap_or_else(|e| panic!("{e}\n{}", driver.log_tail()));
     eprintln!(
@@ -347,7 +357,11 @@ fn overview_shows_the_live_demo_plant() {
     );
 
     let result = wait_for_overview(&session).and_then(|first| {
-        eprintln!("[e2e] overview complete: {}", first.summary());
+        eprintln!(
+            "[e2e] first live frame {} ms after launch; overview complete: {}",
+            launched.elapsed().as_millis(),
+            first.summary()
+        );
         check_with_element_commands(&session)?;
         let (state, counter) = wait_for_changes(&session, &first)?;
         eprintln!("[e2e] state changed: {state}");

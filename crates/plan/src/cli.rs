@@ -1,0 +1,326 @@
+//! `takt plan …` subcommands. The `takt` binary flattens [`PlanCommand`] into its own CLI and calls [`run`];
+//! everything here writes to a `Write` so it is testable without capturing stdout.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use crate::duration::{format_duration, parse_duration};
+use crate::error::PlanError;
+use crate::jobshop::{Improvement, Instance, TabuConfig, solve};
+
+/// Planning-engine commands.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum PlanCommand {
+    /// Solve an OR-Library job-shop instance (minimise makespan) with tabu search; prints the schedule.
+    Solve {
+        /// Instance file; an `optimal.csv` next to it (instance,jobs,machines,optimal_makespan) adds the gap.
+        instance: PathBuf,
+        /// Time budget, e.g. 500ms, 10s, 2m.
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        time: Duration,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Search threads (default: available cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Iteration budget per thread (deterministic for a given seed with --threads 1).
+        #[arg(long)]
+        iterations: Option<u64>,
+    },
+    /// Benchmark the optimizer on a directory of OR-Library instances with an optimal.csv.
+    Bench {
+        /// Directory holding `<name>.txt` instances and `optimal.csv`.
+        #[arg(long)]
+        jobshop: PathBuf,
+        /// Budgets to report; one run per instance with the largest, read at each budget.
+        #[arg(long, value_delimiter = ',', default_value = "1s,10s", value_parser = parse_duration)]
+        times: Vec<Duration>,
+        /// Instances to run (default: all `*.txt` in the directory).
+        #[arg(long, value_delimiter = ',')]
+        instances: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+/// Runs a command, printing to stdout (improvements stream to stderr).
+pub fn run(cmd: PlanCommand) -> Result<(), PlanError> {
+    let stdout = std::io::stdout();
+    run_to(cmd, &mut stdout.lock(), true)
+}
+
+/// Runs a command, printing its result to `out`; `progress` streams improvements to stderr.
+pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(), PlanError> {
+    match cmd {
+        PlanCommand::Solve {
+            instance,
+            time,
+            seed,
+            threads,
+            iterations,
+        } => solve_cmd(&instance, time, seed, threads, iterations, out, progress),
+        PlanCommand::Bench {
+            jobshop,
+            times,
+            instances,
+            seed,
+            threads,
+        } => bench_cmd(&jobshop, &times, &instances, seed, threads, out, progress),
+    }
+}
+
+fn default_threads(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
+}
+
+/// Reads an OR-Library instance; the instance name is the file stem.
+pub fn load_instance(path: &Path) -> Result<Instance, PlanError> {
+    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io {
+        path: path.into(),
+        source,
+    })?;
+    let name = path
+        .file_stem()
+        .map_or_else(|| "instance".into(), |s| s.to_string_lossy().into_owned());
+    Instance::parse(name, &text).map_err(|source| PlanError::Parse {
+        path: path.into(),
+        source,
+    })
+}
+
+/// Reads `instance,jobs,machines,optimal_makespan` lines (header optional). A missing file is an empty table.
+pub fn load_optimal(path: &Path) -> Result<BTreeMap<String, u64>, PlanError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(source) => {
+            return Err(PlanError::Io {
+                path: path.into(),
+                source,
+            });
+        }
+    };
+    let mut table = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if line.trim().is_empty() || (i == 0 && fields.first() == Some(&"instance")) {
+            continue;
+        }
+        let bad = |message: String| PlanError::Optimal {
+            path: path.into(),
+            line: i + 1,
+            message,
+        };
+        let [name, _, _, opt] = fields.as_slice() else {
+            return Err(bad(format!(
+                "expected 4 comma-separated fields, got {}",
+                fields.len()
+            )));
+        };
+        let opt: u64 = opt
+            .parse()
+            .map_err(|_| bad(format!("`{opt}` is not a makespan")))?;
+        table.insert((*name).to_owned(), opt);
+    }
+    Ok(table)
+}
+
+fn gap(found: u64, opt: u64) -> f64 {
+    if opt == 0 {
+        0.0
+    } else {
+        (found as f64 - opt as f64) * 100.0 / opt as f64
+    }
+}
+
+fn io(e: std::io::Error) -> PlanError {
+    PlanError::Io {
+        path: "<output>".into(),
+        source: e,
+    }
+}
+
+fn solve_cmd(
+    path: &Path,
+    time: Duration,
+    seed: u64,
+    threads: Option<usize>,
+    iterations: Option<u64>,
+    out: &mut dyn Write,
+    progress: bool,
+) -> Result<(), PlanError> {
+    let inst = load_instance(path)?;
+    let optimal = load_optimal(&path.with_file_name("optimal.csv"))?
+        .get(&inst.name)
+        .copied();
+    let cfg = TabuConfig {
+        seed,
+        time_limit: Some(time),
+        max_iterations: iterations,
+        threads: default_threads(threads),
+        ..TabuConfig::default()
+    };
+    let report = |imp: &Improvement| {
+        if progress {
+            eprintln!(
+                "  {:>8.3}s  makespan {}",
+                imp.elapsed.as_secs_f64(),
+                imp.makespan
+            );
+        }
+    };
+    let res = solve(&inst, &cfg, &AtomicBool::new(false), &report)?;
+    let w = |out: &mut dyn Write, s: String| writeln!(out, "{s}").map_err(io);
+    w(
+        out,
+        format!(
+            "instance {} ({} jobs x {} machines, {} operations)",
+            inst.name,
+            inst.jobs(),
+            inst.machines(),
+            inst.len()
+        ),
+    )?;
+    let opt_text = optimal.map_or_else(
+        || "optimum unknown".to_owned(),
+        |o| format!("optimum {o}, gap {:.2} %", gap(res.makespan, o)),
+    );
+    w(out, format!("best makespan {} ({opt_text})", res.makespan))?;
+    w(
+        out,
+        format!(
+            "lower bound {}, initial {}, {} iterations, {} restarts, best after {:.3}s of {:.3}s, stop: {:?}",
+            res.lower_bound,
+            res.initial_makespan,
+            res.iterations,
+            res.restarts,
+            res.time_to_best.as_secs_f64(),
+            res.elapsed.as_secs_f64(),
+            res.stop
+        ),
+    )?;
+    w(
+        out,
+        "schedule (per machine: job@start in processing order):".into(),
+    )?;
+    for (m, seq) in res.schedule.sequences().iter().enumerate() {
+        let items: Vec<String> = seq
+            .iter()
+            .map(|&op| format!("J{}@{}", inst.op(op).job, res.schedule.starts()[op]))
+            .collect();
+        w(out, format!("  M{m}: {}", items.join(" ")))?;
+    }
+    Ok(())
+}
+
+fn bench_cmd(
+    dir: &Path,
+    times: &[Duration],
+    only: &[String],
+    seed: u64,
+    threads: Option<usize>,
+    out: &mut dyn Write,
+    progress: bool,
+) -> Result<(), PlanError> {
+    let optimal = load_optimal(&dir.join("optimal.csv"))?;
+    let mut names: Vec<String> = if only.is_empty() {
+        let entries = std::fs::read_dir(dir).map_err(|source| PlanError::Io {
+            path: dir.into(),
+            source,
+        })?;
+        entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect()
+    } else {
+        only.to_vec()
+    };
+    names.sort();
+    let mut times = times.to_vec();
+    times.sort();
+    let Some(&max_time) = times.last() else {
+        return Err(PlanError::Usage("--times needs at least one budget".into()));
+    };
+    let threads = default_threads(threads);
+    let mut header = format!("{:<8} {:>7} {:>7}", "instance", "n x m", "optimum");
+    for t in &times {
+        header += &format!(" {:>8} {:>7}", format!("@{}", format_duration(*t)), "gap%");
+    }
+    header += &format!(" {:>9} {:>10}", "to best", "iterations");
+    writeln!(out, "{header}").map_err(io)?;
+    let mut gaps: Vec<Vec<f64>> = vec![Vec::new(); times.len()];
+    for name in &names {
+        let inst = load_instance(&dir.join(format!("{name}.txt")))?;
+        let opt = optimal.get(name).copied();
+        // One run with the largest budget; the best at a smaller budget is read off the improvement stream,
+        // which is what an independent run with that budget and the same seed would have returned.
+        let cfg = TabuConfig {
+            seed,
+            time_limit: Some(max_time),
+            target: opt,
+            threads,
+            ..TabuConfig::default()
+        };
+        let trace = Mutex::new(Vec::new());
+        let record = |imp: &Improvement| {
+            if let Ok(mut t) = trace.lock() {
+                t.push((imp.elapsed, imp.makespan));
+            }
+        };
+        let res = solve(&inst, &cfg, &AtomicBool::new(false), &record)?;
+        let trace = trace.into_inner().unwrap_or_default();
+        let mut row = format!(
+            "{:<8} {:>7} {:>7}",
+            name,
+            format!("{}x{}", inst.jobs(), inst.machines()),
+            opt.map_or("-".into(), |o| o.to_string())
+        );
+        for (k, t) in times.iter().enumerate() {
+            let at = trace
+                .iter()
+                .filter(|(e, _)| e <= t)
+                .map(|&(_, m)| m)
+                .min()
+                .unwrap_or(res.initial_makespan);
+            let g = opt.map(|o| gap(at, o));
+            if let Some(g) = g {
+                gaps[k].push(g);
+            }
+            row += &format!(
+                " {:>8} {:>7}",
+                at,
+                g.map_or("-".into(), |g| format!("{g:.2}"))
+            );
+        }
+        row += &format!(
+            " {:>8.3}s {:>10}",
+            res.time_to_best.as_secs_f64(),
+            res.iterations
+        );
+        writeln!(out, "{row}").map_err(io)?;
+        if progress {
+            out.flush().map_err(io)?;
+        }
+    }
+    let mut summary = format!("{:<8} {:>7} {:>7}", "mean", "", "");
+    for g in &gaps {
+        let mean = if g.is_empty() {
+            0.0
+        } else {
+            g.iter().sum::<f64>() / g.len() as f64
+        };
+        summary += &format!(" {:>8} {:>7.2}", "", mean);
+    }
+    writeln!(out, "{summary}").map_err(io)?;
+    Ok(())
+}

@@ -1,0 +1,802 @@
+//! Tabu search over critical-block neighbourhoods (Nowicki–Smutnicki N5 swaps, Zhang et al. N7 insertions).
+//!
+//! Why this design: on the disjunctive graph, only moves that reorder operations inside a *critical block*
+//! (maximal run of critical operations on one machine) can shorten the makespan, and among those only moves at
+//! the block ends (N5), or insertions of an operation to a block end / of an end into the block (N7). Candidate
+//! moves are ranked with an O(block) estimate of the new makespan (re-propagating heads and tails through the
+//! reordered segment only); the chosen move is then applied and the whole schedule re-propagated exactly, which
+//! also catches the (filtered, theoretically impossible) cycles. A pairwise tabu matrix with a randomised
+//! dynamic tenure forbids undoing recent reorderings; aspiration admits tabu moves that would beat the best.
+//! When the search stalls it restarts from the best solution after a short random walk (perturbation).
+//! Each worker thread runs an independent, seeded search; the best result wins.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::error::PlanError;
+use crate::jobshop::initial::giffler_thompson;
+use crate::jobshop::instance::{Instance, OpId};
+use crate::jobshop::schedule::{Schedule, Sequencing, Timing, verify};
+use crate::rng::Rng;
+
+/// Largest instance [`solve`] accepts (the tabu matrix then takes 8 · n² bytes = 512 MB).
+pub const MAX_OPERATIONS: usize = 8_000;
+
+/// Which moves the tabu search considers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Neighbourhood {
+    /// Swaps of the first two / last two operations of every critical block (Nowicki–Smutnicki).
+    N5,
+    /// Insertions: inner operations to a block end, block ends into the block (Zhang et al.). Contains N5.
+    #[default]
+    N7,
+}
+
+/// Budget and behaviour of [`solve`]. The search stops at the first of: time limit, iteration budget (per
+/// worker), `target` makespan reached, the trivial lower bound reached, or the cancel flag.
+#[derive(Debug, Clone)]
+pub struct TabuConfig {
+    pub seed: u64,
+    pub time_limit: Option<Duration>,
+    /// Iterations per worker; with one worker and no time limit the result depends only on the seed.
+    pub max_iterations: Option<u64>,
+    /// Stop as soon as a makespan `<=` this is found (e.g. a known optimum in benchmarks).
+    pub target: Option<u64>,
+    /// Independent search threads (at least 1).
+    pub threads: usize,
+    pub neighbourhood: Neighbourhood,
+    /// Non-improving iterations before a restart from the perturbed best; `None` picks one from the size.
+    pub stall_limit: Option<u64>,
+}
+
+impl Default for TabuConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            time_limit: Some(Duration::from_secs(10)),
+            max_iterations: None,
+            target: None,
+            threads: 1,
+            neighbourhood: Neighbourhood::N7,
+            stall_limit: None,
+        }
+    }
+}
+
+/// A new overall best, streamed to the caller while the search runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Improvement {
+    pub makespan: u64,
+    pub worker: usize,
+    pub iteration: u64,
+    pub elapsed: Duration,
+}
+
+/// Why the search returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The makespan equals the lower bound: provably optimal.
+    LowerBound,
+    Target,
+    TimeLimit,
+    Iterations,
+    Cancelled,
+}
+
+/// The best schedule found (already checked by [`verify`]) and search statistics.
+#[derive(Debug, Clone)]
+pub struct SolveResult {
+    pub schedule: Schedule,
+    pub makespan: u64,
+    pub lower_bound: u64,
+    pub initial_makespan: u64,
+    /// Iterations summed over workers.
+    pub iterations: u64,
+    pub restarts: u64,
+    pub elapsed: Duration,
+    pub time_to_best: Duration,
+    pub stop: StopReason,
+}
+
+/// A candidate move: the operation at `from` on `machine` is re-inserted at position `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Move {
+    machine: usize,
+    from: usize,
+    to: usize,
+}
+
+/// State shared by the workers: the overall best (for streaming and early stop) and the stop flag.
+struct Shared<'a> {
+    best: Mutex<(u64, Duration)>,
+    best_atomic: AtomicU64,
+    stop: AtomicBool,
+    cancel: &'a AtomicBool,
+    start: Instant,
+    on_improve: &'a (dyn Fn(&Improvement) + Sync),
+}
+
+impl Shared<'_> {
+    fn offer(&self, makespan: u64, worker: usize, iteration: u64) {
+        if makespan >= self.best_atomic.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut best = self
+            .best
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if makespan < best.0 {
+            let elapsed = self.start.elapsed();
+            *best = (makespan, elapsed);
+            self.best_atomic.store(makespan, Ordering::Relaxed);
+            (self.on_improve)(&Improvement {
+                makespan,
+                worker,
+                iteration,
+                elapsed,
+            });
+        }
+    }
+}
+
+struct WorkerResult {
+    best: Sequencing,
+    makespan: u64,
+    initial: u64,
+    iterations: u64,
+    restarts: u64,
+    stop: StopReason,
+}
+
+/// Runs the tabu search and returns the best schedule, verified by the independent checker.
+///
+/// `on_improve` is called (from worker threads, under a lock, so in strictly decreasing makespan order) for every
+/// new overall best. Setting `cancel` stops the search within a few iterations and still returns the best so far.
+pub fn solve(
+    inst: &Instance,
+    cfg: &TabuConfig,
+    cancel: &AtomicBool,
+    on_improve: &(dyn Fn(&Improvement) + Sync),
+) -> Result<SolveResult, PlanError> {
+    // The pairwise tabu matrix is n² entries; refuse (rather than abort on allocation) absurd sizes.
+    if inst.len() > MAX_OPERATIONS {
+        return Err(PlanError::Usage(format!(
+            "{} operations: the job-shop optimizer handles at most {MAX_OPERATIONS}",
+            inst.len()
+        )));
+    }
+    let start = Instant::now();
+    let lower_bound = inst.lower_bound();
+    let shared = Shared {
+        best: Mutex::new((u64::MAX, Duration::ZERO)),
+        best_atomic: AtomicU64::new(u64::MAX),
+        stop: AtomicBool::new(false),
+        cancel,
+        start,
+        on_improve,
+    };
+    let threads = cfg.threads.max(1);
+    let results: Vec<WorkerResult> = if threads == 1 {
+        vec![Worker::new(inst, cfg, 0, lower_bound).run(&shared)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|w| {
+                    let shared = &shared;
+                    scope.spawn(move || Worker::new(inst, cfg, w, lower_bound).run(shared))
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        })
+    };
+    let elapsed = start.elapsed();
+    let iterations = results.iter().map(|r| r.iterations).sum();
+    let restarts = results.iter().map(|r| r.restarts).sum();
+    let initial_makespan = results.iter().map(|r| r.initial).min().unwrap_or(0);
+    let best = results
+        .into_iter()
+        .min_by_key(|r| r.makespan)
+        .ok_or_else(|| PlanError::Usage("all search workers failed".into()))?;
+    let schedule = Schedule::from_sequencing(inst, best.best)?;
+    let recomputed = verify(inst, schedule.starts())?;
+    if recomputed != schedule.makespan() || recomputed != best.makespan {
+        return Err(PlanError::MakespanMismatch {
+            claimed: best.makespan,
+            recomputed,
+        });
+    }
+    let time_to_best = shared.best.lock().map(|b| b.1).unwrap_or(elapsed);
+    Ok(SolveResult {
+        makespan: recomputed,
+        schedule,
+        lower_bound,
+        initial_makespan,
+        iterations,
+        restarts,
+        elapsed,
+        time_to_best,
+        stop: best.stop,
+    })
+}
+
+struct Worker<'a> {
+    inst: &'a Instance,
+    cfg: &'a TabuConfig,
+    id: usize,
+    lower_bound: u64,
+    rng: Rng,
+    seq: Sequencing,
+    timing: Timing,
+    /// `tabu[a * n + b] > iter` forbids re-creating the order "a before b" on a machine.
+    tabu: Vec<u64>,
+    iter: u64,
+    path: Vec<(OpId, bool)>,
+    moves: Vec<Move>,
+    scratch: Vec<(OpId, u64)>,
+    tenure_min: u64,
+    tenure_span: u64,
+}
+
+impl<'a> Worker<'a> {
+    fn new(inst: &'a Instance, cfg: &'a TabuConfig, id: usize, lower_bound: u64) -> Self {
+        let mut rng = Rng::new(cfg.seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // Worker 0 starts from the plain MWKR schedule; the others from randomised variants, for diversity.
+        let seq = if id == 0 {
+            giffler_thompson(inst, None)
+        } else {
+            giffler_thompson(inst, Some(&mut rng))
+        };
+        let n = inst.len();
+        let ratio = (inst.jobs() / inst.machines().max(1)) as u64;
+        let tenure_min = 10 + ratio;
+        let tenure_span = if inst.jobs() <= 2 * inst.machines() {
+            tenure_min * 2 / 5
+        } else {
+            tenure_min / 2
+        };
+        Self {
+            inst,
+            cfg,
+            id,
+            lower_bound,
+            rng,
+            seq,
+            timing: Timing::default(),
+            tabu: vec![0; n * n],
+            iter: 0,
+            path: Vec::new(),
+            moves: Vec::new(),
+            scratch: Vec::new(),
+            tenure_min,
+            tenure_span,
+        }
+    }
+
+    fn run(mut self, shared: &Shared<'_>) -> WorkerResult {
+        let n = self.inst.len() as u64;
+        let stall_limit = self
+            .cfg
+            .stall_limit
+            .unwrap_or((20 * n).clamp(2_000, 20_000));
+        // GT schedules are acyclic by construction; a failure here would be a bug, reported by the final check.
+        let initial = self
+            .timing
+            .compute(self.inst, &self.seq)
+            .unwrap_or(u64::MAX);
+        let mut best = self.seq.clone();
+        let mut best_mk = initial;
+        shared.offer(best_mk, self.id, 0);
+        let mut stall = 0u64;
+        let mut restarts = 0;
+        let stop = loop {
+            if let Some(reason) = self.should_stop(shared, best_mk) {
+                break reason;
+            }
+            self.iter += 1;
+            self.critical_moves();
+            if self.moves.is_empty() {
+                // No critical block: the makespan is a job's length, hence optimal... unless the current
+                // solution is not the best one (then restart from the best).
+                if self.timing.makespan <= best_mk {
+                    break StopReason::LowerBound;
+                }
+                stall = stall_limit;
+            } else if !self.step(best_mk) {
+                stall = stall_limit;
+            }
+            let mk = self.timing.makespan;
+            if mk < best_mk {
+                best_mk = mk;
+                best.clone_from(&self.seq);
+                stall = 0;
+                shared.offer(mk, self.id, self.iter);
+            } else {
+                stall += 1;
+            }
+            if stall >= stall_limit {
+                stall = 0;
+                restarts += 1;
+                self.restart_from(&best);
+            }
+        };
+        WorkerResult {
+            best,
+            makespan: best_mk,
+            initial,
+            iterations: self.iter,
+            restarts,
+            stop,
+        }
+    }
+
+    fn should_stop(&self, shared: &Shared<'_>, best_mk: u64) -> Option<StopReason> {
+        if best_mk <= self.lower_bound {
+            shared.stop.store(true, Ordering::Relaxed);
+            return Some(StopReason::LowerBound);
+        }
+        if self.cfg.target.is_some_and(|t| best_mk <= t) {
+            shared.stop.store(true, Ordering::Relaxed);
+            return Some(StopReason::Target);
+        }
+        if self.cfg.max_iterations.is_some_and(|m| self.iter >= m) {
+            return Some(StopReason::Iterations);
+        }
+        if self.iter.is_multiple_of(64) {
+            if shared.cancel.load(Ordering::Relaxed) {
+                return Some(StopReason::Cancelled);
+            }
+            if shared.stop.load(Ordering::Relaxed) {
+                let global = shared.best_atomic.load(Ordering::Relaxed);
+                return Some(if global <= self.lower_bound {
+                    StopReason::LowerBound
+                } else {
+                    StopReason::Target
+                });
+            }
+            if self
+                .cfg
+                .time_limit
+                .is_some_and(|t| shared.start.elapsed() >= t)
+            {
+                return Some(StopReason::TimeLimit);
+            }
+        }
+        None
+    }
+
+    /// Extracts one critical path (preferring machine arcs, which makes blocks longer) and collects the moves
+    /// of the configured neighbourhood on its blocks.
+    fn critical_moves(&mut self) {
+        let inst = self.inst;
+        let head = &self.timing.head;
+        let seq = &self.seq;
+        self.path.clear();
+        self.moves.clear();
+        let end_op = (0..inst.len()).find(|&o| {
+            self.timing.tail[o] == 0 && head[o] + inst.op(o).duration == self.timing.makespan
+        });
+        let Some(mut cur) = end_op else { return };
+        loop {
+            let mp = seq
+                .machine_pred(inst, cur)
+                .filter(|&p| head[p] + inst.op(p).duration == head[cur]);
+            let jp = inst
+                .job_pred(cur)
+                .filter(|&p| head[p] + inst.op(p).duration == head[cur]);
+            match (mp, jp) {
+                (Some(p), _) => {
+                    self.path.push((cur, true));
+                    cur = p;
+                }
+                (None, Some(p)) => {
+                    self.path.push((cur, false));
+                    cur = p;
+                }
+                (None, None) => {
+                    self.path.push((cur, false));
+                    break;
+                }
+            }
+        }
+        self.path.reverse();
+        // `path[i].1`: path[i] is entered from path[i - 1] by a machine arc, i.e. both share a critical block.
+        let len = self.path.len();
+        let mut i = 0;
+        while i < len {
+            let mut j = i;
+            while j + 1 < len && self.path[j + 1].1 {
+                j += 1;
+            }
+            if j > i {
+                let op = self.path[i].0;
+                let m = inst.op(op).machine;
+                let (a, b) = (self.seq.pos[op], self.seq.pos[self.path[j].0]);
+                self.push_block_moves(m, a, b, i == 0, j + 1 == len);
+            }
+            i = j + 1;
+        }
+    }
+
+    fn push_block_moves(&mut self, machine: usize, a: usize, b: usize, first: bool, last: bool) {
+        let mv = |from, to| Move { machine, from, to };
+        match self.cfg.neighbourhood {
+            Neighbourhood::N5 => {
+                // Swapping the first pair of the first block or the last pair of the last block cannot improve
+                // (Nowicki–Smutnicki), unless the path is a single block. A pair block is always swapped.
+                let single = first && last;
+                if b == a + 1 || !first || single {
+                    self.moves.push(mv(a, a + 1));
+                }
+                if b > a + 1 && (!last || single) {
+                    self.moves.push(mv(b, b - 1));
+                }
+            }
+            Neighbourhood::N7 => {
+                // First operation to after every later one (includes the swap of the first pair).
+                for to in a + 1..=b {
+                    self.moves.push(mv(a, to));
+                }
+                // Last operation to before every earlier one, except duplicates of the swaps above.
+                if b > a + 1 {
+                    for to in a..b {
+                        self.moves.push(mv(b, to));
+                    }
+                }
+                // Inner operations to the block ends (skipping the duplicates of adjacent swaps).
+                for from in a + 1..b {
+                    if from > a + 1 {
+                        self.moves.push(mv(from, a));
+                    }
+                    if from + 1 < b {
+                        self.moves.push(mv(from, b));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sufficient condition (Balas–Vazacopoulos) for the move to keep the graph acyclic.
+    fn acyclic(&self, mv: Move) -> bool {
+        let inst = self.inst;
+        let seq = &self.seq.seqs[mv.machine];
+        let head = &self.timing.head;
+        if mv.from < mv.to {
+            // u moves right after v: there must be no path from u's job successor to v.
+            let (u, v) = (seq[mv.from], seq[mv.to]);
+            // (A job revisiting the machine, `js == v`, is such a path of length zero.)
+            inst.job_succ(u)
+                .is_none_or(|js| js != v && head[v] < head[js] + inst.op(js).duration)
+        } else {
+            // v moves right before u: there must be no path from u to v's job predecessor.
+            let (u, v) = (seq[mv.to], seq[mv.from]);
+            inst.job_pred(v)
+                .is_none_or(|jp| jp != u && head[jp] < head[u] + inst.op(u).duration)
+        }
+    }
+
+    /// Estimated makespan after the move: heads and tails re-propagated through the reordered segment only.
+    fn estimate(&mut self, mv: Move) -> u64 {
+        let inst = self.inst;
+        let seq = &self.seq.seqs[mv.machine];
+        let (head, tail) = (&self.timing.head, &self.timing.tail);
+        let (lo, hi) = (mv.from.min(mv.to), mv.from.max(mv.to));
+        self.scratch.clear();
+        if mv.from < mv.to {
+            self.scratch
+                .extend(seq[lo + 1..=hi].iter().map(|&o| (o, 0)));
+            self.scratch.push((seq[lo], 0));
+        } else {
+            self.scratch.push((seq[hi], 0));
+            self.scratch.extend(seq[lo..hi].iter().map(|&o| (o, 0)));
+        }
+        let end = |o: OpId| head[o] + inst.op(o).duration;
+        let mut prev_end = if lo > 0 { end(seq[lo - 1]) } else { 0 };
+        for (o, r) in self.scratch.iter_mut() {
+            *r = prev_end.max(inst.job_pred(*o).map_or(0, end));
+            prev_end = *r + inst.op(*o).duration;
+        }
+        let tail_of = |o: OpId| inst.op(o).duration + tail[o];
+        let mut next = seq.get(hi + 1).map_or(0, |&o| tail_of(o));
+        let mut est = 0;
+        for &(o, r) in self.scratch.iter().rev() {
+            let q = next.max(inst.job_succ(o).map_or(0, tail_of));
+            let p = inst.op(o).duration;
+            est = est.max(r + p + q);
+            next = q + p;
+        }
+        est
+    }
+
+    fn is_tabu(&self, mv: Move) -> bool {
+        let n = self.inst.len();
+        let seq = &self.seq.seqs[mv.machine];
+        if mv.from < mv.to {
+            let u = seq[mv.from];
+            seq[mv.from + 1..=mv.to]
+                .iter()
+                .any(|&x| self.tabu[x * n + u] > self.iter)
+        } else {
+            let v = seq[mv.from];
+            seq[mv.to..mv.from]
+                .iter()
+                .any(|&x| self.tabu[v * n + x] > self.iter)
+        }
+    }
+
+    fn make_tabu(&mut self, mv: Move) {
+        let n = self.inst.len();
+        let until =
+            self.iter + self.tenure_min + self.rng.below(self.tenure_span as usize + 1) as u64;
+        let seq = &self.seq.seqs[mv.machine];
+        // Called before applying: forbid restoring the orders the move destroys.
+        if mv.from < mv.to {
+            let u = seq[mv.from];
+            for &x in &seq[mv.from + 1..=mv.to] {
+                self.tabu[u * n + x] = until;
+            }
+        } else {
+            let v = seq[mv.from];
+            for &x in &seq[mv.to..mv.from] {
+                self.tabu[x * n + v] = until;
+            }
+        }
+    }
+
+    /// One tabu iteration: pick the best admissible move, apply it, re-propagate. Returns false if no move
+    /// could be applied.
+    fn step(&mut self, best_mk: u64) -> bool {
+        let mut tried = 0;
+        while tried < 3 {
+            tried += 1;
+            let mut chosen: Option<(u64, Move)> = None;
+            let mut ties = 0usize;
+            let mut fallback: Option<Move> = None;
+            for k in 0..self.moves.len() {
+                let mv = self.moves[k];
+                if !self.acyclic(mv) {
+                    continue;
+                }
+                let est = self.estimate(mv);
+                if self.is_tabu(mv) && est >= best_mk {
+                    if fallback.is_none() || self.rng.below(2) == 0 {
+                        fallback = Some(mv);
+                    }
+                    continue;
+                }
+                match chosen {
+                    Some((e, _)) if est > e => {}
+                    Some((e, _)) if est == e => {
+                        ties += 1;
+                        if self.rng.below(ties + 1) == 0 {
+                            chosen = Some((est, mv));
+                        }
+                    }
+                    _ => {
+                        ties = 0;
+                        chosen = Some((est, mv));
+                    }
+                }
+            }
+            let Some(mv) = chosen.map(|c| c.1).or(fallback) else {
+                return false;
+            };
+            if self.apply(mv) {
+                return true;
+            }
+            self.moves.retain(|&m| m != mv);
+        }
+        false
+    }
+
+    /// Applies a move and re-propagates; on a cycle the move is undone and `false` returned.
+    fn apply(&mut self, mv: Move) -> bool {
+        self.make_tabu(mv);
+        self.seq.relocate(mv.machine, mv.from, mv.to);
+        if self.timing.compute(self.inst, &self.seq).is_ok() {
+            return true;
+        }
+        self.seq.relocate(mv.machine, mv.to, mv.from);
+        // The previous sequencing was acyclic, so this cannot fail; keep the (already valid) result either way.
+        let _ = self.timing.compute(self.inst, &self.seq);
+        false
+    }
+
+    /// Restart: back to the best solution, a short random walk over critical moves, and a cleared tabu list.
+    fn restart_from(&mut self, best: &Sequencing) {
+        self.seq.clone_from(best);
+        let _ = self.timing.compute(self.inst, &self.seq);
+        let walk = 2 + self.rng.below(self.inst.machines().max(2));
+        for _ in 0..walk {
+            self.critical_moves();
+            let ok: Vec<Move> = self
+                .moves
+                .iter()
+                .copied()
+                .filter(|&m| self.acyclic(m))
+                .collect();
+            if ok.is_empty() {
+                break;
+            }
+            let mv = ok[self.rng.below(ok.len())];
+            self.apply(mv);
+        }
+        self.tabu.fill(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture(name: &str) -> Instance {
+        let path = format!("{}/tests/data/{name}.txt", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        Instance::parse(name, &text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn budget(seed: u64, iterations: u64) -> TabuConfig {
+        TabuConfig {
+            seed,
+            time_limit: None,
+            max_iterations: Some(iterations),
+            ..TabuConfig::default()
+        }
+    }
+
+    fn no_report(_: &Improvement) {}
+
+    fn solve_ok(inst: &Instance, cfg: &TabuConfig) -> SolveResult {
+        solve(inst, cfg, &AtomicBool::new(false), &no_report)
+            .unwrap_or_else(|e| panic!("{}: {e}", inst.name))
+    }
+
+    #[test]
+    fn reaches_known_optima_within_iteration_budget() {
+        for (name, optimum) in [("ft06", 55), ("la01", 666), ("la05", 593)] {
+            let inst = fixture(name);
+            let cfg = TabuConfig {
+                target: Some(optimum),
+                ..budget(1, 30_000)
+            };
+            let res = solve_ok(&inst, &cfg);
+            assert_eq!(res.makespan, optimum, "{name}");
+            assert_eq!(verify(&inst, res.schedule.starts()), Ok(optimum));
+        }
+    }
+
+    /// N5 alone is a much smaller neighbourhood (it cannot leave la05's GT start in this budget) but on ft06 it
+    /// still reaches the optimum, and its results are always feasible.
+    #[test]
+    fn n5_neighbourhood_works() {
+        let cfg = TabuConfig {
+            neighbourhood: Neighbourhood::N5,
+            ..budget(1, 30_000)
+        };
+        let inst = fixture("ft06");
+        let res = solve_ok(
+            &inst,
+            &TabuConfig {
+                target: Some(55),
+                ..cfg.clone()
+            },
+        );
+        assert_eq!(res.makespan, 55);
+        let inst = fixture("la05");
+        let res = solve_ok(
+            &inst,
+            &TabuConfig {
+                max_iterations: Some(2_000),
+                ..cfg
+            },
+        );
+        assert_eq!(verify(&inst, res.schedule.starts()), Ok(res.makespan));
+        assert!(res.makespan <= res.initial_makespan);
+    }
+
+    #[test]
+    fn deterministic_for_a_seed_and_streams_decreasing_improvements() {
+        let inst = fixture("ft06");
+        let run = || {
+            let seen = Mutex::new(Vec::new());
+            let record = |imp: &Improvement| seen.lock().expect("lock").push(imp.makespan);
+            let res =
+                solve(&inst, &budget(42, 2_000), &AtomicBool::new(false), &record).expect("solves");
+            (
+                res.schedule,
+                res.iterations,
+                seen.into_inner().expect("lock"),
+            )
+        };
+        let (a, it_a, seen_a) = run();
+        let (b, it_b, seen_b) = run();
+        assert_eq!((a, it_a, &seen_a), (b, it_b, &seen_b));
+        assert!(seen_a.windows(2).all(|w| w[0] > w[1]), "{seen_a:?}");
+    }
+
+    #[test]
+    fn honours_cancel_flag_and_time_limit() {
+        let inst = fixture("la01");
+        let cancel = AtomicBool::new(true);
+        let cfg = TabuConfig {
+            time_limit: None,
+            ..TabuConfig::default()
+        };
+        let res = solve(&inst, &cfg, &cancel, &no_report).expect("solves");
+        assert!(matches!(
+            res.stop,
+            StopReason::Cancelled | StopReason::LowerBound
+        ));
+        let cfg = TabuConfig {
+            time_limit: Some(Duration::from_millis(50)),
+            threads: 2,
+            ..TabuConfig::default()
+        };
+        let res =
+            solve(&fixture("ft06"), &cfg, &AtomicBool::new(false), &no_report).expect("solves");
+        assert!(res.elapsed < Duration::from_secs(2));
+        assert_eq!(
+            verify(&fixture("ft06"), res.schedule.starts()),
+            Ok(res.makespan)
+        );
+    }
+
+    /// Random instances: `jobs` routings of up to `machines` operations, machines may repeat within a job,
+    /// durations may be zero (the awkward cases for critical paths and cycle filters).
+    fn arb_instance() -> impl Strategy<Value = Instance> {
+        (1usize..=6, 1usize..=5).prop_flat_map(|(jobs, machines)| {
+            let routing = prop::collection::vec((0..machines, 0u64..20), 1..=machines + 1);
+            prop::collection::vec(routing, jobs).prop_map(move |r| {
+                Instance::new("random", machines, &r).expect("machines in range")
+            })
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn optimizer_results_are_feasible(inst in arb_instance(), seed in 0u64..1000, n5 in any::<bool>()) {
+            let neighbourhood = if n5 { Neighbourhood::N5 } else { Neighbourhood::N7 };
+            let cfg = TabuConfig { neighbourhood, ..budget(seed, 300) };
+            let res = solve(&inst, &cfg, &AtomicBool::new(false), &no_report);
+            let res = res.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(verify(&inst, res.schedule.starts()), Ok(res.makespan));
+            prop_assert!(res.makespan >= res.lower_bound);
+            prop_assert!(res.makespan <= res.initial_makespan);
+            // Re-propagating the returned sequences gives the same schedule.
+            let again = Schedule::from_sequences(&inst, res.schedule.sequences().to_vec());
+            prop_assert_eq!(again.as_ref().map(Schedule::makespan), Ok(res.makespan));
+        }
+
+        #[test]
+        fn filtered_moves_never_create_cycles(inst in arb_instance(), seed in 0u64..1000, steps in 1usize..30) {
+            let cfg = budget(seed, 1);
+            let mut w = Worker::new(&inst, &cfg, 1, 0);
+            prop_assert!(w.timing.compute(&inst, &w.seq).is_ok());
+            for _ in 0..steps {
+                w.critical_moves();
+                let moves = w.moves.clone();
+                for &mv in &moves {
+                    if w.acyclic(mv) {
+                        let mut s = w.seq.clone();
+                        s.relocate(mv.machine, mv.from, mv.to);
+                        prop_assert!(Timing::default().compute(&inst, &s).is_ok(), "move {:?} made a cycle", mv);
+                    }
+                }
+                if moves.is_empty() {
+                    break;
+                }
+                let mv = moves[w.rng.below(moves.len())];
+                // An unfiltered move may be cyclic: it must then be rejected and leave the schedule unchanged.
+                let before = (w.seq.clone(), w.timing.makespan);
+                if !w.apply(mv) {
+                    prop_assert_eq!(&before.0, &w.seq);
+                    prop_assert_eq!(before.1, w.timing.makespan);
+                }
+                prop_assert!(w.timing.compute(&inst, &w.seq).is_ok());
+            }
+        }
+    }
+}
