@@ -100,3 +100,69 @@ async fn an_unusable_database_is_reported_and_the_live_view_still_works() {
     .await;
     takt.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_mid_shift_continues_the_shift_counts() {
+    init_tracing();
+    let home = tempfile::tempdir().expect("temp dir");
+    let paths = Paths::under(home.path().to_path_buf());
+    let takt = Takt::start(Settings::default(), paths.clone(), Default::default()).await;
+    let plant = takt.plant().clone();
+    eventually(
+        Duration::from_secs(30),
+        || {
+            plant
+                .snapshot()
+                .lines
+                .iter()
+                .all(|l| l.output >= 5 && l.shift.is_some())
+        },
+        "every demo line to make a few parts",
+    )
+    .await;
+    takt.shutdown().await; // flushes the historian
+    let before = plant.snapshot();
+
+    let takt = Takt::start(Settings::default(), paths, Default::default()).await;
+    let plant = takt.plant().clone();
+    eventually(
+        Duration::from_secs(20),
+        || {
+            plant
+                .snapshot()
+                .lines
+                .iter()
+                .all(|l| l.shift.is_some() && l.order.is_some())
+        },
+        "shifts and orders after the restart",
+    )
+    .await;
+    // Two ticks of the plant state: enough to credit a primed target, far too little to
+    // re-earn the first run's target from zero.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let after = plant.snapshot();
+    for line in &before.lines {
+        let now = after.line(line.path.as_str()).expect("same lines");
+        eprintln!(
+            "[restart] {}: output {} -> {}, target {} -> {}",
+            line.path, line.output, now.output, line.target_so_far, now.target_so_far
+        );
+        if now.shift.as_ref().map(|s| s.start_ms) == line.shift.as_ref().map(|s| s.start_ms) {
+            assert!(
+                now.output >= line.output,
+                "{}: shift output fell from {} to {} across the restart",
+                line.path,
+                line.output,
+                now.output
+            );
+            assert!(
+                now.target_so_far >= line.target_so_far,
+                "{}: target fell from {} to {}: it restarted instead of covering the recorded shift",
+                line.path,
+                line.target_so_far,
+                now.target_so_far
+            );
+        }
+    }
+    takt.shutdown().await;
+}

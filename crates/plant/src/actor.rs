@@ -21,6 +21,8 @@ pub enum PlantInput {
     },
     Broker(LinkStatus),
     Database(LinkStatus),
+    /// Shift-to-date counts from the historian; sent before the feed starts.
+    Prime(crate::ShiftPrime),
 }
 
 #[derive(Debug, Clone)]
@@ -159,5 +161,6 @@ fn apply(
             }
         }
         PlantInput::Database(status) => state.set_database(status),
+        PlantInput::Prime(prime) => state.prime(&prime),
     }
 }

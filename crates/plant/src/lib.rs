@@ -21,4 +21,4 @@ pub use actor::{PlantHandle, PlantInput, PlantSettings, now_ms, spawn};
 pub use diagnostics::{Diagnostics, TopicDiagnostic};
 pub use link::{LinkState, LinkStatus};
 pub use snapshot::{FeedHealth, LineLive, PlantSnapshot, WorkCenterChange, WorkCenterLive};
-pub use state::{PlantConfig, PlantState};
+pub use state::{PlantConfig, PlantState, ShiftPrime};

@@ -11,6 +11,23 @@ use takt_model::{
     ShiftCalendar, ShiftInstance, TimestampMs, WorkCenterState,
 };
 
+/// Shift-to-date counts of one work center, from the historian.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShiftPrime {
+    pub path: EquipmentPath,
+    /// Start of the shift the counts belong to.
+    pub shift_start_ms: TimestampMs,
+    /// Since when the counts are complete: the shift start when the historian has a reading
+    /// from before it, else its first reading in the shift.
+    pub counted_from_ms: TimestampMs,
+    pub good: u64,
+    pub scrap: u64,
+    /// The newest stored cumulative readings with their source times: live readings continue
+    /// from them, so parts made while Takt was not running are counted too.
+    pub good_total: Option<(u64, TimestampMs)>,
+    pub scrap_total: Option<(u64, TimestampMs)>,
+}
+
 /// What the plant state needs to know from the MES database.
 #[derive(Debug, Clone, Default)]
 pub struct PlantConfig {
@@ -44,6 +61,8 @@ struct WorkCenterEntry {
     /// Source time of the last accepted reading of each counter.
     good_ts: TimestampMs,
     scrap_ts: TimestampMs,
+    /// The shift whose counts the historian primed (kept when that shift is entered).
+    primed_shift: Option<TimestampMs>,
 }
 
 #[derive(Debug)]
@@ -53,6 +72,9 @@ struct LineEntry {
     /// Fractional parts the ideal line would have made so far this shift.
     target_parts: f64,
     last_tick_ms: Option<TimestampMs>,
+    /// (shift start, counted from): when the historian primed shift-to-date counts, the target
+    /// covers the same span, from `counted from`, once the product's cycle is known.
+    credit_shift: Option<(TimestampMs, TimestampMs)>,
 }
 
 #[derive(Debug)]
@@ -126,6 +148,7 @@ impl PlantState {
             site,
             target_parts: 0.0,
             last_tick_ms: None,
+            credit_shift: None,
         });
         let idx = self.lines.len() - 1;
         self.line_index.insert(path.clone(), idx);
@@ -160,6 +183,7 @@ impl PlantState {
             scrap_total: None,
             good_ts: TimestampMs::MIN,
             scrap_ts: TimestampMs::MIN,
+            primed_shift: None,
         });
         let idx = self.work_centers.len() - 1;
         self.wc_index.insert(path.clone(), idx);
@@ -264,6 +288,43 @@ impl PlantState {
         Ok(Some(change))
     }
 
+    /// Takes shift-to-date counts and the last stored counter readings from the historian, so
+    /// a Takt (re)started mid-shift shows the whole shift. Must come before live readings.
+    pub fn prime(&mut self, prime: &ShiftPrime) {
+        let idx = self.ensure_work_center(&prime.path);
+        let version = self.bump();
+        let entry = &mut self.work_centers[idx];
+        if entry.good_total.is_none()
+            && let Some((value, ts)) = prime.good_total
+        {
+            entry.good_total = Some(value);
+            entry.good_ts = ts;
+        }
+        if entry.scrap_total.is_none()
+            && let Some((value, ts)) = prime.scrap_total
+        {
+            entry.scrap_total = Some(value);
+            entry.scrap_ts = ts;
+        }
+        entry.live.good = prime.good;
+        entry.live.scrap = prime.scrap;
+        entry.live.version = version;
+        entry.primed_shift = Some(prime.shift_start_ms);
+        let line = entry.line;
+        let in_that_shift =
+            self.lines[line].live.shift.as_ref().map(|s| s.start_ms) == Some(prime.shift_start_ms);
+        if in_that_shift {
+            // The tick already entered this shift: nothing will reset these counts.
+            self.work_centers[idx].primed_shift = None;
+        }
+        // The output is counted at the line's last work center: its span sets the target's.
+        let is_output = self.lines[line].live.work_centers.last() == Some(&prime.path);
+        if is_output || self.lines[line].credit_shift.is_none() {
+            self.lines[line].credit_shift = Some((prime.shift_start_ms, prime.counted_from_ms));
+        }
+        self.refresh_line_totals(line);
+    }
+
     /// Records a message that could not be decoded.
     pub fn reject(&mut self, topic: &str, error: &str, now_ms: TimestampMs) {
         self.diagnostics.error(topic, error, now_ms);
@@ -303,17 +364,32 @@ impl PlantState {
             let version = self.bump();
             // Into a new shift (or out of one, into a gap): shift counters start over.
             let wcs = self.lines[idx].live.work_centers.clone();
+            let new_start = shift.as_ref().map(|s| s.start_ms);
             for wc in &wcs {
                 if let Some(&w) = self.wc_index.get(wc) {
-                    self.work_centers[w].live.good = 0;
-                    self.work_centers[w].live.scrap = 0;
-                    self.work_centers[w].live.version = version;
+                    let entry = &mut self.work_centers[w];
+                    // Counts the historian primed for exactly this shift are its counts so far.
+                    if entry
+                        .primed_shift
+                        .take()
+                        .is_none_or(|p| Some(p) != new_start)
+                    {
+                        entry.live.good = 0;
+                        entry.live.scrap = 0;
+                    }
+                    entry.live.version = version;
                 }
             }
             let line = &mut self.lines[idx];
-            // Output counts from the first reading Takt sees, so the target does too: joining
-            // mid-shift compares like with like (shift-to-date totals need the historian).
+            // Output counts from the first reading Takt sees, so the target does too; unless
+            // the historian primed shift-to-date counts, then the target covers the whole shift.
             line.target_parts = 0.0;
+            if line
+                .credit_shift
+                .is_some_and(|(start, _)| Some(start) != new_start)
+            {
+                line.credit_shift = None;
+            }
             line.last_tick_ms = shift.as_ref().map(|s| now_ms.max(s.start_ms));
             line.live.shift = shift;
             line.live.version = version;
@@ -327,6 +403,15 @@ impl PlantState {
     fn accrue_target(&mut self, idx: usize, now_ms: TimestampMs) {
         let cycle_ms = self.ideal_cycle_ms(idx);
         let line = &mut self.lines[idx];
+        if let (Some(shift), Some(c), Some((start, from))) =
+            (&line.live.shift, cycle_ms, line.credit_shift)
+            && start == shift.start_ms
+        {
+            line.credit_shift = None;
+            let from = from.clamp(shift.start_ms, shift.end_ms);
+            line.target_parts = (now_ms.min(shift.end_ms) - from).max(0) as f64 / c;
+            line.last_tick_ms = Some(now_ms);
+        }
         if let (Some(shift), Some(last), Some(c)) = (&line.live.shift, line.last_tick_ms, cycle_ms)
         {
             let until = now_ms.min(shift.end_ms);

@@ -335,3 +335,73 @@ fn versions_only_grow_and_mark_changed_items() {
         .collect();
     assert_eq!(changed, vec![FILLER]);
 }
+
+fn order(ts: i64) -> FeedEvent {
+    FeedEvent {
+        path: path(LINE),
+        timestamp_ms: ts,
+        payload: FeedPayload::Order {
+            order: Some("WO-1".into()),
+            product: Some("P-1".into()),
+        },
+    }
+}
+
+#[test]
+fn historian_primes_shift_to_date_counts_after_a_restart() {
+    // Takt restarts 10 minutes into the day shift; the historian counted 500 good parts at
+    // the capper since the shift began, and its last stored cumulative reading was 9 000.
+    let now = SHIFT_START + 600_000;
+    let mut s = PlantState::new(config(), now);
+    s.prime(&ShiftPrime {
+        path: path(CAPPER),
+        shift_start_ms: SHIFT_START,
+        counted_from_ms: SHIFT_START,
+        good: 500,
+        scrap: 4,
+        good_total: Some((9_000, now - 5_000)),
+        scrap_total: None,
+    });
+    s.tick(now); // enters the shift: primed counts are kept
+    s.apply("o", &order(now), now).unwrap();
+    s.tick(now + 1);
+    let line = s.snapshot(0).line(LINE).unwrap().clone();
+    assert_eq!((line.output, line.scrap), (500, 4));
+    assert_eq!(
+        line.target_so_far, 600,
+        "target covers the same 600 s as the counts"
+    );
+    // Live readings continue from the stored baseline: 30 parts made while Takt was down count.
+    s.apply(
+        "g",
+        &counter(CAPPER, CounterKind::Good, 9_030, now + 2),
+        now + 2,
+    )
+    .unwrap();
+    assert_eq!(s.snapshot(0).line(LINE).unwrap().output, 530);
+}
+
+#[test]
+fn priming_after_the_first_tick_and_partial_history() {
+    // The first tick already entered the shift; the historian only has readings from 5
+    // minutes into it (Takt was first started then), so the target covers those 5 minutes.
+    let now = SHIFT_START + 600_000;
+    let mut s = PlantState::new(config(), now);
+    s.apply("o", &order(now), now).unwrap();
+    s.tick(now);
+    s.prime(&ShiftPrime {
+        path: path(CAPPER),
+        shift_start_ms: SHIFT_START,
+        counted_from_ms: SHIFT_START + 300_000,
+        good: 280,
+        scrap: 0,
+        good_total: None,
+        scrap_total: None,
+    });
+    s.tick(now + 1);
+    let line = s.snapshot(0).line(LINE).unwrap().clone();
+    assert_eq!((line.output, line.target_so_far), (280, 300));
+    // Primes for another shift are dropped when this one ends.
+    s.tick(SHIFT_START + 12 * 3_600_000 + 1);
+    assert_eq!(s.snapshot(0).line(LINE).unwrap().output, 0);
+}

@@ -1,15 +1,18 @@
 //! Starting and stopping a running Takt.
 
 use crate::{Paths, Settings, SettingsView, TaktError};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use takt_connect::{BrokerSettings, FeedOptions, spawn_feed};
+use takt_model::{CounterKind, EquipmentPath, Level, Plant, ShiftCalendar, TimestampMs};
 use takt_plant::{
-    LinkState, LinkStatus, PlantConfig, PlantHandle, PlantInput, PlantSettings, now_ms,
+    LinkState, LinkStatus, PlantConfig, PlantHandle, PlantInput, PlantSettings, ShiftPrime, now_ms,
 };
 use takt_sim::{DemoDataset, EmbeddedBroker, PublisherOptions, PublisherStats, run_publisher};
 use takt_store::{HistoryWriter, Store};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinHandle;
 
 #[derive(Debug, Clone)]
 pub struct TaktOptions {
@@ -35,6 +38,7 @@ pub struct Takt {
     demo_broker: Option<String>,
     shutdown: watch::Sender<bool>,
     store: Option<Store>,
+    historian: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Takt {
@@ -50,9 +54,14 @@ impl Takt {
         let (store, db_status) =
             open_store(&settings, &paths, dataset.as_ref(), &settings_hint).await;
         let config = plant_config(&settings, store.as_ref(), dataset.as_ref()).await;
+        let (equipment, calendars) = (config.plant.clone(), config.calendars.clone());
         let (plant, _plant_task) = takt_plant::spawn(config, options.plant.clone());
         let input = plant.input();
         let _ = input.send(PlantInput::Database(db_status)).await;
+        if let (Some(store), Some(equipment)) = (&store, &equipment) {
+            // Before the feed starts: live readings must continue from the stored baselines.
+            prime_shift_counts(store, equipment, &calendars, &input).await;
+        }
 
         let mut demo_broker = None;
         let broker = match (&settings.broker, &dataset) {
@@ -98,9 +107,9 @@ impl Takt {
             };
             spawn_feed(broker, feed, input.clone(), shutdown_rx.clone());
         }
-        if let Some(store) = &store {
-            spawn_historian(store.clone(), &plant, shutdown_rx.clone());
-        }
+        let historian = store
+            .as_ref()
+            .map(|store| spawn_historian(store.clone(), &plant, shutdown_rx.clone()));
         Takt {
             plant,
             settings,
@@ -108,6 +117,7 @@ impl Takt {
             demo_broker,
             shutdown,
             store,
+            historian: Mutex::new(historian),
         }
     }
 
@@ -156,10 +166,24 @@ impl Takt {
             .save(&self.paths.settings_file)
     }
 
+    /// Stops the background tasks and waits (up to 10 s) for the historian to write what it
+    /// holds. Safe to call more than once.
     pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
-        // Give the historian a moment to flush its last batch.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        let historian = self
+            .historian
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(task) = historian
+            && tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .is_err()
+        {
+            tracing::error!(
+                "the historian did not finish writing within 10 s; its last records are lost"
+            );
+        }
         if let Some(store) = &self.store {
             store.close().await;
         }
@@ -264,10 +288,80 @@ async fn plant_config(
     config
 }
 
+/// Sends the historian's shift-to-date counts of every work center, so that a Takt
+/// (re)started mid-shift shows the whole shift rather than starting from zero.
+async fn prime_shift_counts(
+    store: &Store,
+    equipment: &Plant,
+    calendars: &HashMap<EquipmentPath, ShiftCalendar>,
+    input: &mpsc::Sender<PlantInput>,
+) {
+    let now = now_ms();
+    for (wc, _) in equipment.work_centers() {
+        let shift = wc
+            .ancestor(Level::Site)
+            .and_then(|site| calendars.get(&site))
+            .and_then(|calendar| calendar.shift_at(now).ok().flatten());
+        let Some(shift) = shift else { continue };
+        match shift_prime(store, &wc, shift.start_ms).await {
+            Ok(Some(prime)) => {
+                if input.send(PlantInput::Prime(prime)).await.is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read shift counts from the historian");
+                return;
+            }
+        }
+    }
+}
+
+async fn shift_prime(
+    store: &Store,
+    wc: &EquipmentPath,
+    shift_start_ms: TimestampMs,
+) -> Result<Option<ShiftPrime>, takt_store::StoreError> {
+    let (good, scrap) = (CounterKind::Good, CounterKind::Scrap);
+    let last_good = store.last_counter_before(wc, good, i64::MAX).await?;
+    let last_scrap = store.last_counter_before(wc, scrap, i64::MAX).await?;
+    if last_good.is_none() && last_scrap.is_none() {
+        return Ok(None); // never recorded: nothing to continue from
+    }
+    // Complete since the shift start only if the historian was recording before it.
+    let counted_from_ms = if store
+        .last_counter_before(wc, good, shift_start_ms)
+        .await?
+        .is_some()
+    {
+        shift_start_ms
+    } else {
+        store
+            .first_counter_since(wc, good, shift_start_ms)
+            .await?
+            .map_or(shift_start_ms, |r| r.timestamp_ms)
+    };
+    Ok(Some(ShiftPrime {
+        path: wc.clone(),
+        shift_start_ms,
+        counted_from_ms,
+        good: store.counted_since(wc, good, shift_start_ms).await?,
+        scrap: store.counted_since(wc, scrap, shift_start_ms).await?,
+        good_total: last_good.map(|r| (r.value, r.timestamp_ms)),
+        scrap_total: last_scrap.map(|r| (r.value, r.timestamp_ms)),
+    }))
+}
+
 /// Records every work-center change in the database, and reports the writer's health as
 /// the database link status.
-fn spawn_historian(store: Store, plant: &PlantHandle, mut shutdown: watch::Receiver<bool>) {
-    let (writer, _task) = HistoryWriter::spawn(store.clone(), 10_000);
+/// Returns a task that ends once the writer has flushed everything it was given.
+fn spawn_historian(
+    store: Store,
+    plant: &PlantHandle,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let (writer, writer_task) = HistoryWriter::spawn(store.clone(), 10_000);
     let mut changes = plant.changes();
     let input = plant.input();
     let mut health = writer.health();
@@ -295,5 +389,8 @@ fn spawn_historian(store: Store, plant: &PlantHandle, mut shutdown: watch::Recei
                 _ = shutdown.changed() => break,
             }
         }
-    });
+        // The writer flushes what it holds once its last handle is gone.
+        drop(writer);
+        let _ = writer_task.await;
+    })
 }

@@ -218,6 +218,69 @@ impl Store {
             .collect()
     }
 
+    /// The newest stored reading of a counter before `before_ms` (`i64::MAX`: the newest of
+    /// all): the baseline a restarted Takt continues from, so parts made while it was not
+    /// running are still counted.
+    pub async fn last_counter_before(
+        &self,
+        path: &EquipmentPath,
+        kind: CounterKind,
+        before_ms: TimestampMs,
+    ) -> Result<Option<CounterRecord>> {
+        self.one_counter(
+            "SELECT timestamp_ms, value, delta, received_ms FROM counter_history \
+             WHERE path = $1 AND kind = $2 AND timestamp_ms < $3 ORDER BY timestamp_ms DESC LIMIT 1",
+            path,
+            kind,
+            before_ms,
+        )
+        .await
+    }
+
+    /// The oldest stored reading of a counter at or after `from_ms`.
+    pub async fn first_counter_since(
+        &self,
+        path: &EquipmentPath,
+        kind: CounterKind,
+        from_ms: TimestampMs,
+    ) -> Result<Option<CounterRecord>> {
+        self.one_counter(
+            "SELECT timestamp_ms, value, delta, received_ms FROM counter_history \
+             WHERE path = $1 AND kind = $2 AND timestamp_ms >= $3 ORDER BY timestamp_ms LIMIT 1",
+            path,
+            kind,
+            from_ms,
+        )
+        .await
+    }
+
+    async fn one_counter(
+        &self,
+        sql: &'static str,
+        path: &EquipmentPath,
+        kind: CounterKind,
+        time_ms: TimestampMs,
+    ) -> Result<Option<CounterRecord>> {
+        let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(sql)
+            .bind(path.as_str())
+            .bind(counter_kind_str(kind))
+            .bind(time_ms)
+            .fetch_optional(self.pool())
+            .await
+            .during("reading a counter reading")?;
+        row.map(|(timestamp_ms, value, delta, received_ms)| {
+            Ok(CounterRecord {
+                path: path.clone(),
+                kind,
+                value: int_from_db(value, || format!("counter reading of `{path}`"))?,
+                delta: int_from_db(delta, || format!("counter delta of `{path}`"))?,
+                timestamp_ms,
+                received_ms,
+            })
+        })
+        .transpose()
+    }
+
     /// Parts of `kind` counted at `path` since `from_ms` (sum of deltas): primes a shift's
     /// counters when Takt restarts mid-shift.
     pub async fn counted_since(

@@ -599,6 +599,44 @@ async fn history_appends_queries_and_replays_idempotently() {
     assert_eq!(store.good_since(&filler, 0).await.unwrap(), 17);
     assert_eq!(store.good_since(&filler, 3_000).await.unwrap(), 7);
     assert_eq!(store.good_since(&path("acme/x/y/z/w"), 0).await.unwrap(), 0);
+    let good = CounterKind::Good;
+    let last = store
+        .last_counter_before(&filler, good, i64::MAX)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (last.timestamp_ms, last.value),
+        (4_000, 5),
+        "newest reading, not largest"
+    );
+    let before = store
+        .last_counter_before(&filler, good, 3_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(before.timestamp_ms, 1_500);
+    let first = store
+        .first_counter_since(&filler, good, 1_200)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.timestamp_ms, 1_500);
+    assert!(
+        store
+            .first_counter_since(&filler, good, 4_001)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let scrap = CounterKind::Scrap;
+    assert!(
+        store
+            .last_counter_before(&filler, scrap, i64::MAX)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Deltas continue across batches (and restarts) from the stored reading.
     let mut next = change(FILLER, StateKind::Running, 3_000, 5_000, Some(9));
