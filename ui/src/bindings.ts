@@ -44,6 +44,8 @@ export type Diagnostics = {
 	errors_total: number,
 	/**  Events the feed sent for equipment Takt did not know yet (added on the fly). */
 	discovered_equipment: number,
+	/**  Distinct topics seen (the list below may be a prefix of them). */
+	topics_total: number,
 	/**  Topics with at least one error first, then busiest first. */
 	topics: TopicDiagnostic[],
 };

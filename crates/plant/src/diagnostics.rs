@@ -26,6 +26,8 @@ pub struct Diagnostics {
     pub errors_total: u64,
     /// Events the feed sent for equipment Takt did not know yet (added on the fly).
     pub discovered_equipment: u64,
+    /// Distinct topics seen (the list below may be a prefix of them).
+    pub topics_total: u64,
     /// Topics with at least one error first, then busiest first.
     pub topics: Vec<TopicDiagnostic>,
 }
@@ -83,6 +85,7 @@ impl DiagnosticsBook {
             messages_total: self.messages_total,
             errors_total: self.errors_total,
             discovered_equipment: self.discovered_equipment,
+            topics_total: topics.len() as u64,
             topics,
         }
     }

@@ -216,7 +216,7 @@ async fn open_store(
                 since_ms: now_ms(),
                 error: Some(e.to_string()),
                 hint: Some(format!(
-                    "Live views work, but nothing is recorded: check the database URL in Settings → Data source ({settings_hint})"
+                    "Live views work, but nothing is recorded: check the database URL in Settings → Database ({settings_hint})"
                 )),
             };
             return (None, status);

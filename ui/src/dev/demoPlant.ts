@@ -159,6 +159,7 @@ export function demoDiagnostics(now: number): Diagnostics {
     messages_total: 184_220,
     errors_total: 3,
     discovered_equipment: 30,
+    topics_total: 4,
     topics: [
       { topic: "acme/plant1/body_shop/line1/+/state", messages: 41_200, errors: 0, last_error: null, last_error_ms: null, last_message_ms: now - 1200 },
       { topic: "acme/plant1/body_shop/line2/+/state", messages: 30_114, errors: 2, last_error: "invalid JSON at line 1 column 14", last_error_ms: now - 95_000, last_message_ms: now - 800 },
