@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 use takt_plant::LinkState;
-use takt_runtime::{Paths, Settings, Takt};
+use takt_runtime::{Paths, Settings, Takt, TaktOptions};
 use takt_store::Store;
 use takt_tests::{eventually, init_tracing};
 
@@ -106,7 +106,12 @@ async fn a_restart_mid_shift_continues_the_shift_counts() {
     init_tracing();
     let home = tempfile::tempdir().expect("temp dir");
     let paths = Paths::under(home.path().to_path_buf());
-    let takt = Takt::start(Settings::default(), paths.clone(), Default::default()).await;
+    // Priming is for real plants; the demo plant stands in for one here.
+    let options = || TaktOptions {
+        prime_shift_counts: Some(true),
+        ..TaktOptions::default()
+    };
+    let takt = Takt::start(Settings::default(), paths.clone(), options()).await;
     let plant = takt.plant().clone();
     eventually(
         Duration::from_secs(30),
@@ -123,7 +128,7 @@ async fn a_restart_mid_shift_continues_the_shift_counts() {
     takt.shutdown().await; // flushes the historian
     let before = plant.snapshot();
 
-    let takt = Takt::start(Settings::default(), paths, Default::default()).await;
+    let takt = Takt::start(Settings::default(), paths, options()).await;
     let plant = takt.plant().clone();
     eventually(
         Duration::from_secs(20),

@@ -19,6 +19,10 @@ pub struct TaktOptions {
     /// Lines of the demo plant, when it runs.
     pub demo_lines: usize,
     pub plant: PlantSettings,
+    /// Continue the shift's counts from the historian at start. `None`: only for a real
+    /// plant; the embedded demo plant stands still while Takt is not running, so its shift
+    /// history has holes a real line's has not.
+    pub prime_shift_counts: Option<bool>,
 }
 
 impl Default for TaktOptions {
@@ -26,6 +30,7 @@ impl Default for TaktOptions {
         Self {
             demo_lines: 6,
             plant: PlantSettings::default(),
+            prime_shift_counts: None,
         }
     }
 }
@@ -58,7 +63,8 @@ impl Takt {
         let (plant, _plant_task) = takt_plant::spawn(config, options.plant.clone());
         let input = plant.input();
         let _ = input.send(PlantInput::Database(db_status)).await;
-        if let (Some(store), Some(equipment)) = (&store, &equipment) {
+        let prime = options.prime_shift_counts.unwrap_or(!demo);
+        if let (true, Some(store), Some(equipment)) = (prime, &store, &equipment) {
             // Before the feed starts: live readings must continue from the stored baselines.
             prime_shift_counts(store, equipment, &calendars, &input).await;
         }
