@@ -1,54 +1,12 @@
 //! Feed → broker → ingest → plant state, against a real Mosquitto.
 
 use std::time::Duration;
-use takt_connect::{BrokerSettings, FeedOptions, spawn_feed};
 use takt_model::StateKind;
-use takt_plant::{
-    FeedHealth, LinkState, PlantConfig, PlantHandle, PlantSettings, WorkCenterChange,
+use takt_plant::{FeedHealth, WorkCenterChange};
+use takt_tests::{
+    eventually, init_tracing, mosquitto_pub, port_of, shared_broker, subscribe, unique_enterprise,
 };
-use takt_tests::{eventually, init_tracing, shared_broker, unique_enterprise};
-use tokio::sync::{broadcast, watch};
-
-/// Starts a plant state and a feed subscribed under `root` on `broker`.
-async fn subscribe(broker: &str, root: &str) -> (PlantHandle, watch::Sender<bool>) {
-    let (plant, _) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
-    let (stop, stop_rx) = watch::channel(false);
-    let mut settings = BrokerSettings::from_url(broker).expect("broker url");
-    settings.topic_root = root.to_owned();
-    settings.client_id = format!("{root}-sub");
-    spawn_feed(settings, FeedOptions::default(), plant.input(), stop_rx);
-    let watch = plant.clone();
-    eventually(
-        Duration::from_secs(10),
-        || watch.snapshot().broker.state == LinkState::Connected,
-        "subscriber to connect",
-    )
-    .await;
-    // The subscription is queued on ConnAck; give the broker a moment to confirm it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    (plant, stop)
-}
-
-/// Publishes with an independent client: Mosquitto's own `mosquitto_pub`.
-fn mosquitto_pub(broker: &str, topic: &str, payload: &str) {
-    let port = broker.rsplit(':').next().expect("port");
-    let status = std::process::Command::new("mosquitto_pub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            port,
-            "-q",
-            "1",
-            "-t",
-            topic,
-            "-m",
-            payload,
-        ])
-        .status()
-        .expect("run mosquitto_pub (install mosquitto-clients)");
-    assert!(status.success(), "mosquitto_pub failed for {topic}");
-}
+use tokio::sync::broadcast;
 
 async fn next_change(changes: &mut broadcast::Receiver<WorkCenterChange>) -> WorkCenterChange {
     tokio::time::timeout(Duration::from_secs(5), changes.recv())
@@ -67,7 +25,7 @@ async fn every_message_reaches_the_plant_state_in_order() {
     let wc = format!("{root}/site/area/line-1/filler");
 
     mosquitto_pub(
-        &broker,
+        port_of(&broker),
         &format!("{wc}/state"),
         r#"{"timestamp_ms": 1000, "value": "running"}"#,
     );
@@ -83,13 +41,13 @@ async fn every_message_reaches_the_plant_state_in_order() {
     );
 
     mosquitto_pub(
-        &broker,
+        port_of(&broker),
         &format!("{wc}/good"),
         r#"{"timestamp_ms": 1500, "value": 100}"#,
     );
     assert_eq!(next_change(&mut changes).await.good_total, Some(100));
     mosquitto_pub(
-        &broker,
+        port_of(&broker),
         &format!("{wc}/good"),
         r#"{"timestamp_ms": 1600, "value": 112}"#,
     );
@@ -97,7 +55,7 @@ async fn every_message_reaches_the_plant_state_in_order() {
     assert_eq!((c.good_total, c.good), (Some(112), 12));
 
     mosquitto_pub(
-        &broker,
+        port_of(&broker),
         &format!("{wc}/state"),
         r#"{"timestamp_ms": 2000, "value": "down", "reason": "MECH-JAM"}"#,
     );
@@ -108,14 +66,14 @@ async fn every_message_reaches_the_plant_state_in_order() {
     );
 
     mosquitto_pub(
-        &broker,
+        port_of(&broker),
         &format!("{wc}/scrap"),
         r#"{"timestamp_ms": 2100, "value": 3}"#,
     );
     assert_eq!(next_change(&mut changes).await.scrap_total, Some(3));
 
     mosquitto_pub(
-        &broker,
+        port_of(&broker),
         &format!("{root}/site/area/line-1/order"),
         r#"{"value": "WO-9", "product": "P-9"}"#,
     );
@@ -147,7 +105,11 @@ async fn bad_messages_are_counted_per_topic_and_change_nothing() {
     let root = unique_enterprise("bad");
     let (plant, _stop) = subscribe(&broker, &root).await;
     let wc = format!("{root}/site/area/line-1/press");
-    mosquitto_pub(&broker, &format!("{wc}/state"), r#"{"value": "running"}"#);
+    mosquitto_pub(
+        port_of(&broker),
+        &format!("{wc}/state"),
+        r#"{"value": "running"}"#,
+    );
     let p = plant.clone();
     eventually(
         Duration::from_secs(5),
@@ -166,7 +128,7 @@ async fn bad_messages_are_counted_per_topic_and_change_nothing() {
         (format!("{wc}/state"), r#"{"value": "exploded"}"#.to_owned()),
     ];
     for (topic, payload) in &bad {
-        mosquitto_pub(&broker, topic, payload);
+        mosquitto_pub(port_of(&broker), topic, payload);
     }
     let p = plant.clone();
     eventually(
@@ -208,7 +170,11 @@ async fn bad_messages_are_counted_per_topic_and_change_nothing() {
     );
 
     // The feed is still alive: the next good message is applied.
-    mosquitto_pub(&broker, &format!("{wc}/state"), r#"{"value": "idle"}"#);
+    mosquitto_pub(
+        port_of(&broker),
+        &format!("{wc}/state"),
+        r#"{"value": "idle"}"#,
+    );
     let p = plant.clone();
     eventually(
         Duration::from_secs(5),

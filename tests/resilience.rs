@@ -1,57 +1,25 @@
 //! The feed survives its broker dying and coming back.
 
 use std::time::Duration;
-use takt_connect::{BrokerSettings, FeedOptions, spawn_feed};
 use takt_model::StateKind;
-use takt_plant::{FeedHealth, LinkState, PlantConfig, PlantSettings};
-use takt_tests::{OwnMosquitto, eventually, init_tracing};
-use tokio::sync::watch;
-
-fn publish(port: u16, topic: &str, payload: &str) {
-    let status = std::process::Command::new("mosquitto_pub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-q",
-            "1",
-            "-t",
-            topic,
-            "-m",
-            payload,
-        ])
-        .status()
-        .expect("run mosquitto_pub (install mosquitto-clients)");
-    assert!(status.success());
-}
+use takt_plant::{FeedHealth, LinkState};
+use takt_tests::{OwnMosquitto, eventually, init_tracing, mosquitto_pub, subscribe};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_restart_mid_stream_is_survived_and_recovered() {
     init_tracing();
     let mut broker = OwnMosquitto::start();
-    let (plant, _) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
-    let (_stop, stop_rx) = watch::channel(false);
-    let mut settings = BrokerSettings::from_url(&broker.url()).expect("url");
-    settings.topic_root = "plant".into();
-    spawn_feed(settings, FeedOptions::default(), plant.input(), stop_rx);
+    let (plant, _stop) = subscribe(&broker.url(), "plant").await;
     let p = plant.clone();
-    eventually(
-        Duration::from_secs(10),
-        || p.snapshot().broker.state == LinkState::Connected,
-        "first connection",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
 
     let wc = "plant/site/area/line/oven";
     for (i, state) in ["running", "idle", "running"].iter().enumerate() {
-        publish(
+        mosquitto_pub(
             broker.port,
             &format!("{wc}/state"),
             &format!(r#"{{"timestamp_ms": {}, "value": "{state}"}}"#, 1000 + i),
         );
-        publish(
+        mosquitto_pub(
             broker.port,
             &format!("{wc}/good"),
             &format!(r#"{{"timestamp_ms": {}, "value": {}}}"#, 1000 + i, 10 * i),
@@ -114,7 +82,7 @@ async fn broker_restart_mid_stream_is_survived_and_recovered() {
     )
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    publish(
+    mosquitto_pub(
         broker.port,
         &format!("{wc}/state"),
         r#"{"timestamp_ms": 5000, "value": "down", "reason": "POWER"}"#,

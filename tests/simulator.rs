@@ -96,13 +96,18 @@ async fn simulated_plant_arrives_message_by_message() {
     sim.await.expect("join").expect("publisher ran cleanly");
     let published = stats.published.load(Ordering::Relaxed) as usize;
     assert!(published > 100, "only {published} messages published");
-    eventually(
-        Duration::from_secs(10),
-        || raw.lock().expect("lock").len() == published,
-        "raw recorder to see every message",
-    )
-    .await;
+    let seen = || raw.lock().expect("lock").len();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen() < published && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
+    assert_eq!(
+        seen(),
+        published,
+        "the broker delivered exactly what was published: {:?}",
+        stats
+    );
     // Every work-center message becomes exactly one change, in the order delivered.
     let raw = raw.lock().expect("lock").clone();
     let wc_messages = raw

@@ -158,3 +158,56 @@ pub fn init_tracing() {
         .with_test_writer()
         .try_init();
 }
+
+/// A live plant state fed by a Takt feed subscribed under `root` on `broker`, once connected.
+/// Dropping the returned sender stops the feed.
+pub async fn subscribe(
+    broker: &str,
+    root: &str,
+) -> (takt_plant::PlantHandle, tokio::sync::watch::Sender<bool>) {
+    use takt_plant::{LinkState, PlantConfig, PlantSettings};
+    let (plant, _) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let mut settings = takt_connect::BrokerSettings::from_url(broker).expect("broker url");
+    settings.topic_root = root.to_owned();
+    settings.client_id = format!("{root}-sub-{}", std::process::id());
+    takt_connect::spawn_feed(settings, Default::default(), plant.input(), stop_rx);
+    let watch = plant.clone();
+    eventually(
+        Duration::from_secs(10),
+        || watch.snapshot().broker.state == LinkState::Connected,
+        "subscriber to connect",
+    )
+    .await;
+    // The subscription is queued on ConnAck; give the broker a moment to confirm it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (plant, stop)
+}
+
+/// Publishes one QoS 1 message with an independent client: Mosquitto's own `mosquitto_pub`.
+pub fn mosquitto_pub(port: u16, topic: &str, payload: &str) {
+    let status = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-q",
+            "1",
+            "-t",
+            topic,
+            "-m",
+            payload,
+        ])
+        .status()
+        .expect("run mosquitto_pub (install mosquitto-clients)");
+    assert!(status.success(), "mosquitto_pub failed for {topic}");
+}
+
+/// The port of a `mqtt://host:port` URL.
+pub fn port_of(url: &str) -> u16 {
+    url.rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("URL with a port")
+}

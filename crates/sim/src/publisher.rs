@@ -1,7 +1,7 @@
 //! Runs the simulator against the wall clock and publishes to a broker.
 
 use crate::{DemoDataset, SimOptions, Simulator};
-use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Packet, QoS};
+use rumqttc::{AsyncClient, Event, MqttOptions, NetworkOptions, Outgoing, Packet, QoS};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -80,22 +80,20 @@ pub async fn run_publisher(
     eventloop.set_network_options(network);
 
     // The event loop runs in its own task: publishing must never wait on itself.
+    // It runs until our Disconnect has gone out, so everything queued before it is sent.
     let loop_stats = stats.clone();
-    let mut loop_shutdown = shutdown.clone();
-    let driver = tokio::spawn(async move {
+    let mut driver = tokio::spawn(async move {
         loop {
-            tokio::select! {
-                event = eventloop.poll() => match event {
-                    Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                        loop_stats.connected.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::debug!(error = %e, "simulator connection error; retrying");
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                },
-                _ = loop_shutdown.changed() => break,
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    loop_stats.connected.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "simulator connection error; retrying");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
             }
         }
     });
@@ -120,6 +118,12 @@ pub async fn run_publisher(
         }
     };
     let _ = client.disconnect().await;
-    driver.abort();
+    // A broker that is gone cannot take the rest: stop trying after a while.
+    if tokio::time::timeout(Duration::from_secs(5), &mut driver)
+        .await
+        .is_err()
+    {
+        driver.abort();
+    }
     result
 }
