@@ -55,16 +55,16 @@ async fn broker_restart_mid_stream_is_survived_and_recovered() {
         "stale during the outage",
     )
     .await;
+    eventually(
+        Duration::from_secs(5),
+        || {
+            let b = p.snapshot().broker.clone();
+            b.state == LinkState::Down && b.hint.as_deref().unwrap_or("").contains("Settings")
+        },
+        "the link shown down with a hint naming the setting",
+    )
+    .await;
     let down = plant.snapshot();
-    assert!(
-        down.broker
-            .hint
-            .as_deref()
-            .unwrap_or("")
-            .contains("Settings"),
-        "the hint names the setting: {:?}",
-        down.broker
-    );
     let oven = down.work_center(wc).expect("oven");
     assert_eq!(
         (oven.state.kind, oven.good),

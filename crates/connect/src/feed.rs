@@ -112,6 +112,7 @@ async fn run(
         return;
     }
     let mut connected = false;
+    let mut reported_down: Option<String> = None;
     loop {
         let event = tokio::select! {
             event = eventloop.poll() => event,
@@ -120,6 +121,7 @@ async fn run(
         match event {
             Ok(Event::Incoming(Packet::ConnAck(ack))) => {
                 backoff.reset();
+                reported_down = None;
                 connected = true;
                 // A clean session forgets subscriptions: subscribe again on every ConnAck.
                 // try_subscribe only queues the request; the event loop sends it.
@@ -165,24 +167,19 @@ async fn run(
                     tracing::debug!(broker = %target, %message, "connect failed");
                 }
                 connected = false;
-                if plant
-                    .send(report(LinkState::Down, Some(message), Some(hint)))
-                    .await
-                    .is_err()
-                {
-                    break;
+                // Down (retrying) until the next ConnAck; report it again only when the reason
+                // changes, so the status bar keeps "down since" and the hint steady.
+                if reported_down.as_deref() != Some(message.as_str()) {
+                    let status = report(LinkState::Down, Some(message.clone()), Some(hint));
+                    if plant.send(status).await.is_err() {
+                        break;
+                    }
+                    reported_down = Some(message);
                 }
                 let delay = backoff.next_delay();
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = shutdown.changed() => break,
-                }
-                if plant
-                    .send(report(LinkState::Connecting, None, None))
-                    .await
-                    .is_err()
-                {
-                    break;
                 }
             }
         }
