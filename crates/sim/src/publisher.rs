@@ -80,16 +80,21 @@ pub async fn run_publisher(
     eventloop.set_network_options(network);
 
     // The event loop runs in its own task: publishing must never wait on itself.
-    // It runs until our Disconnect has gone out, so everything queued before it is sent.
+    // It runs until the broker has closed the connection after our DISCONNECT, so everything
+    // published before it is delivered.
     let loop_stats = stats.clone();
     let mut driver = tokio::spawn(async move {
+        let mut disconnecting = false;
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     loop_stats.connected.fetch_add(1, Ordering::Relaxed);
                 }
-                Ok(Event::Outgoing(Outgoing::Disconnect)) => break,
+                // The DISCONNECT is queued behind our last publishes but not yet flushed: keep
+                // polling until the broker, having read it, closes the connection.
+                Ok(Event::Outgoing(Outgoing::Disconnect)) => disconnecting = true,
                 Ok(_) => {}
+                Err(_) if disconnecting => break,
                 Err(e) => {
                     tracing::debug!(error = %e, "simulator connection error; retrying");
                     tokio::time::sleep(Duration::from_millis(250)).await;
