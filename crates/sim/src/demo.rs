@@ -280,15 +280,7 @@ fn line_spec(i: usize) -> LineDesign {
 /// Three shifts, every day of the week.
 fn calendar() -> ShiftCalendar {
     let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("valid hour");
-    let weekdays = vec![
-        Day::Mon,
-        Day::Tue,
-        Day::Wed,
-        Day::Thu,
-        Day::Fri,
-        Day::Sat,
-        Day::Sun,
-    ];
+    let weekdays = Day::ALL.to_vec();
     ShiftCalendar {
         timezone: SITE_TIMEZONE.into(),
         shifts: vec![
