@@ -1,5 +1,6 @@
 //! The classic job-shop problem (minimise makespan): OR-Library parsing, schedules, and the tabu-search optimizer.
 
+mod graph;
 mod initial;
 pub mod instance;
 pub mod schedule;

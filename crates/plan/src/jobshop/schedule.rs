@@ -49,11 +49,6 @@ impl Sequencing {
         Ok(Self { seqs, pos })
     }
 
-    pub fn machine_pred(&self, inst: &Instance, op: OpId) -> Option<OpId> {
-        let p = self.pos[op];
-        (p > 0).then(|| self.seqs[inst.op(op).machine][p - 1])
-    }
-
     pub fn machine_succ(&self, inst: &Instance, op: OpId) -> Option<OpId> {
         let seq = &self.seqs[inst.op(op).machine];
         seq.get(self.pos[op] + 1).copied()

@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 use crate::error::PlanError;
 use crate::jobshop::initial::giffler_thompson;
 use crate::jobshop::instance::{Instance, OpId};
-use crate::jobshop::schedule::{Schedule, Sequencing, Timing, verify};
+use crate::error::ScheduleError;
+use crate::jobshop::graph::Graph;
+use crate::jobshop::schedule::{Schedule, Sequencing, verify};
 use crate::rng::Rng;
 
 /// Largest instance [`solve`] accepts (the tabu matrix then takes 8 · n² bytes = 512 MB).
@@ -178,17 +180,22 @@ pub fn solve(
     };
     let threads = cfg.threads.max(1);
     let results: Vec<WorkerResult> = if threads == 1 {
-        vec![Worker::new(inst, cfg, 0, lower_bound).run(&shared)]
+        vec![Worker::new(inst, cfg, 0, lower_bound)?.run(&shared)]
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|w| {
                     let shared = &shared;
-                    scope.spawn(move || Worker::new(inst, cfg, w, lower_bound).run(shared))
+                    scope.spawn(move || {
+                        Worker::new(inst, cfg, w, lower_bound).map(|worker| worker.run(shared))
+                    })
                 })
                 .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        })
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().ok())
+                .collect::<Result<_, _>>()
+        })?
     };
     let elapsed = start.elapsed();
     let iterations = results.iter().map(|r| r.iterations).sum();
@@ -226,20 +233,26 @@ struct Worker<'a> {
     id: usize,
     lower_bound: u64,
     rng: Rng,
-    seq: Sequencing,
-    timing: Timing,
+    /// The current solution with its heads, tails and makespan.
+    g: Graph,
     /// `tabu[a * n + b] > iter` forbids re-creating the order "a before b" on a machine.
     tabu: Vec<u64>,
     iter: u64,
     path: Vec<(OpId, bool)>,
     moves: Vec<Move>,
-    scratch: Vec<(OpId, u64)>,
+    /// New heads of a reordered segment (scratch of [`Worker::estimate`]).
+    heads: Vec<u64>,
     tenure_min: u64,
     tenure_span: u64,
 }
 
 impl<'a> Worker<'a> {
-    fn new(inst: &'a Instance, cfg: &'a TabuConfig, id: usize, lower_bound: u64) -> Self {
+    fn new(
+        inst: &'a Instance,
+        cfg: &'a TabuConfig,
+        id: usize,
+        lower_bound: u64,
+    ) -> Result<Self, ScheduleError> {
         let mut rng = Rng::new(cfg.seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         // Worker 0 starts from the plain MWKR schedule; the others from randomised variants, for diversity.
         let seq = if id == 0 {
@@ -247,6 +260,7 @@ impl<'a> Worker<'a> {
         } else {
             giffler_thompson(inst, Some(&mut rng))
         };
+        let g = Graph::new(inst, seq)?;
         let n = inst.len();
         let ratio = (inst.jobs() / inst.machines().max(1)) as u64;
         let tenure_min = 10 + ratio;
@@ -255,22 +269,21 @@ impl<'a> Worker<'a> {
         } else {
             tenure_min / 2
         };
-        Self {
+        Ok(Self {
             inst,
             cfg,
             id,
             lower_bound,
             rng,
-            seq,
-            timing: Timing::default(),
+            g,
             tabu: vec![0; n * n],
             iter: 0,
             path: Vec::new(),
             moves: Vec::new(),
-            scratch: Vec::new(),
+            heads: Vec::new(),
             tenure_min,
             tenure_span,
-        }
+        })
     }
 
     fn run(mut self, shared: &Shared<'_>) -> WorkerResult {
@@ -279,12 +292,8 @@ impl<'a> Worker<'a> {
             .cfg
             .stall_limit
             .unwrap_or((20 * n).clamp(2_000, 20_000));
-        // GT schedules are acyclic by construction; a failure here would be a bug, reported by the final check.
-        let initial = self
-            .timing
-            .compute(self.inst, &self.seq)
-            .unwrap_or(u64::MAX);
-        let mut best = self.seq.clone();
+        let initial = self.g.makespan;
+        let mut best = self.g.seq.clone();
         let mut best_mk = initial;
         shared.offer(best_mk, self.id, 0);
         let mut stall = 0u64;
@@ -298,17 +307,17 @@ impl<'a> Worker<'a> {
             if self.moves.is_empty() {
                 // No critical block: the makespan is a job's length, hence optimal... unless the current
                 // solution is not the best one (then restart from the best).
-                if self.timing.makespan <= best_mk {
+                if self.g.makespan <= best_mk {
                     break StopReason::LowerBound;
                 }
                 stall = stall_limit;
             } else if !self.step(best_mk) {
                 stall = stall_limit;
             }
-            let mk = self.timing.makespan;
+            let mk = self.g.makespan;
             if mk < best_mk {
                 best_mk = mk;
-                best.clone_from(&self.seq);
+                best.clone_from(&self.g.seq);
                 stall = 0;
                 shared.offer(mk, self.id, self.iter);
             } else {
@@ -368,35 +377,23 @@ impl<'a> Worker<'a> {
     /// Extracts one critical path (preferring machine arcs, which makes blocks longer) and collects the moves
     /// of the configured neighbourhood on its blocks.
     fn critical_moves(&mut self) {
-        let inst = self.inst;
-        let head = &self.timing.head;
-        let seq = &self.seq;
+        let g = &self.g;
+        let none = self.inst.len();
         self.path.clear();
         self.moves.clear();
-        let end_op = (0..inst.len()).find(|&o| {
-            self.timing.tail[o] == 0 && head[o] + inst.op(o).duration == self.timing.makespan
-        });
-        let Some(mut cur) = end_op else { return };
+        let Some(mut cur) = g.end_op() else { return };
         loop {
-            let mp = seq
-                .machine_pred(inst, cur)
-                .filter(|&p| head[p] + inst.op(p).duration == head[cur]);
-            let jp = inst
-                .job_pred(cur)
-                .filter(|&p| head[p] + inst.op(p).duration == head[cur]);
-            match (mp, jp) {
-                (Some(p), _) => {
-                    self.path.push((cur, true));
-                    cur = p;
-                }
-                (None, Some(p)) => {
-                    self.path.push((cur, false));
-                    cur = p;
-                }
-                (None, None) => {
-                    self.path.push((cur, false));
-                    break;
-                }
+            let (mp, jp) = (g.mpred[cur] as usize, g.jpred[cur] as usize);
+            let h = g.head[cur];
+            if mp != none && g.end(mp) == h {
+                self.path.push((cur, true));
+                cur = mp;
+            } else if jp != none && g.end(jp) == h {
+                self.path.push((cur, false));
+                cur = jp;
+            } else {
+                self.path.push((cur, false));
+                break;
             }
         }
         self.path.reverse();
@@ -410,8 +407,8 @@ impl<'a> Worker<'a> {
             }
             if j > i {
                 let op = self.path[i].0;
-                let m = inst.op(op).machine;
-                let (a, b) = (self.seq.pos[op], self.seq.pos[self.path[j].0]);
+                let m = self.inst.op(op).machine;
+                let (a, b) = (self.g.seq.pos[op], self.g.seq.pos[self.path[j].0]);
                 self.push_block_moves(m, a, b, i == 0, j + 1 == len);
             }
             i = j + 1;
@@ -457,52 +454,59 @@ impl<'a> Worker<'a> {
     }
 
     /// Sufficient condition (Balas–Vazacopoulos) for the move to keep the graph acyclic.
+    #[inline]
     fn acyclic(&self, mv: Move) -> bool {
-        let inst = self.inst;
-        let seq = &self.seq.seqs[mv.machine];
-        let head = &self.timing.head;
+        let g = &self.g;
+        let none = self.inst.len();
+        let seq = &g.seq.seqs[mv.machine];
         if mv.from < mv.to {
             // u moves right after v: there must be no path from u's job successor to v.
             let (u, v) = (seq[mv.from], seq[mv.to]);
             // (A job revisiting the machine, `js == v`, is such a path of length zero.)
-            inst.job_succ(u)
-                .is_none_or(|js| js != v && head[v] < head[js] + inst.op(js).duration)
+            let js = g.jsucc[u] as usize;
+            js == none || (js != v && g.head[v] < g.end(js))
         } else {
             // v moves right before u: there must be no path from u to v's job predecessor.
             let (u, v) = (seq[mv.to], seq[mv.from]);
-            inst.job_pred(v)
-                .is_none_or(|jp| jp != u && head[jp] < head[u] + inst.op(u).duration)
+            let jp = g.jpred[v] as usize;
+            jp == none || (jp != u && g.head[jp] < g.end(u))
         }
     }
 
-    /// Estimated makespan after the move: heads and tails re-propagated through the reordered segment only.
+    /// Estimated makespan after the move: heads and tails re-propagated through the reordered segment only
+    /// (exact for the segment's own longest paths, a lower bound on the new makespan).
     fn estimate(&mut self, mv: Move) -> u64 {
-        let inst = self.inst;
-        let seq = &self.seq.seqs[mv.machine];
-        let (head, tail) = (&self.timing.head, &self.timing.tail);
+        let g = &self.g;
+        let seq = &g.seq.seqs[mv.machine];
         let (lo, hi) = (mv.from.min(mv.to), mv.from.max(mv.to));
-        self.scratch.clear();
-        if mv.from < mv.to {
-            self.scratch
-                .extend(seq[lo + 1..=hi].iter().map(|&o| (o, 0)));
-            self.scratch.push((seq[lo], 0));
-        } else {
-            self.scratch.push((seq[hi], 0));
-            self.scratch.extend(seq[lo..hi].iter().map(|&o| (o, 0)));
+        // The segment in its new order: `at(k)` for k in 0..=hi-lo.
+        let forward = mv.from < mv.to;
+        let at = |k: usize| {
+            if forward {
+                if k == hi - lo { seq[lo] } else { seq[lo + 1 + k] }
+            } else if k == 0 {
+                seq[hi]
+            } else {
+                seq[lo + k - 1]
+            }
+        };
+        let len = hi - lo + 1;
+        self.heads.clear();
+        let mut prev_end = g.end(g.mpred[seq[lo]] as usize);
+        for k in 0..len {
+            let o = at(k);
+            let r = prev_end.max(g.end(g.jpred[o] as usize));
+            self.heads.push(r);
+            prev_end = r + g.dur[o];
         }
-        let end = |o: OpId| head[o] + inst.op(o).duration;
-        let mut prev_end = if lo > 0 { end(seq[lo - 1]) } else { 0 };
-        for (o, r) in self.scratch.iter_mut() {
-            *r = prev_end.max(inst.job_pred(*o).map_or(0, end));
-            prev_end = *r + inst.op(*o).duration;
-        }
-        let tail_of = |o: OpId| inst.op(o).duration + tail[o];
-        let mut next = seq.get(hi + 1).map_or(0, |&o| tail_of(o));
+        let tail_of = |o: usize| g.dur[o] + g.tail[o];
+        let mut next = tail_of(g.msucc[seq[hi]] as usize);
         let mut est = 0;
-        for &(o, r) in self.scratch.iter().rev() {
-            let q = next.max(inst.job_succ(o).map_or(0, tail_of));
-            let p = inst.op(o).duration;
-            est = est.max(r + p + q);
+        for k in (0..len).rev() {
+            let o = at(k);
+            let q = next.max(tail_of(g.jsucc[o] as usize));
+            let p = g.dur[o];
+            est = est.max(self.heads[k] + p + q);
             next = q + p;
         }
         est
@@ -510,7 +514,7 @@ impl<'a> Worker<'a> {
 
     fn is_tabu(&self, mv: Move) -> bool {
         let n = self.inst.len();
-        let seq = &self.seq.seqs[mv.machine];
+        let seq = &self.g.seq.seqs[mv.machine];
         if mv.from < mv.to {
             let u = seq[mv.from];
             seq[mv.from + 1..=mv.to]
@@ -528,7 +532,7 @@ impl<'a> Worker<'a> {
         let n = self.inst.len();
         let until =
             self.iter + self.tenure_min + self.rng.below(self.tenure_span as usize + 1) as u64;
-        let seq = &self.seq.seqs[mv.machine];
+        let seq = &self.g.seq.seqs[mv.machine];
         // Called before applying: forbid restoring the orders the move destroys.
         if mv.from < mv.to {
             let u = seq[mv.from];
@@ -558,7 +562,12 @@ impl<'a> Worker<'a> {
                     continue;
                 }
                 let est = self.estimate(mv);
-                if self.is_tabu(mv) && est >= best_mk {
+                // A move worse than the chosen one can only matter as a fallback, which is unused once a
+                // move is chosen; aspiration admits a tabu move that beats the best. Only then look it up.
+                if est >= best_mk && chosen.is_some_and(|(e, _)| est > e) {
+                    continue;
+                }
+                if est >= best_mk && self.is_tabu(mv) {
                     if fallback.is_none() || self.rng.below(2) == 0 {
                         fallback = Some(mv);
                     }
@@ -589,23 +598,16 @@ impl<'a> Worker<'a> {
         false
     }
 
-    /// Applies a move and re-propagates; on a cycle the move is undone and `false` returned.
+    /// Applies a move and re-propagates; on a cycle nothing changes and `false` is returned.
     fn apply(&mut self, mv: Move) -> bool {
         self.make_tabu(mv);
-        self.seq.relocate(mv.machine, mv.from, mv.to);
-        if self.timing.compute(self.inst, &self.seq).is_ok() {
-            return true;
-        }
-        self.seq.relocate(mv.machine, mv.to, mv.from);
-        // The previous sequencing was acyclic, so this cannot fail; keep the (already valid) result either way.
-        let _ = self.timing.compute(self.inst, &self.seq);
-        false
+        self.g.relocate(mv.machine, mv.from, mv.to)
     }
 
     /// Restart: back to the best solution, a short random walk over critical moves, and a cleared tabu list.
     fn restart_from(&mut self, best: &Sequencing) {
-        self.seq.clone_from(best);
-        let _ = self.timing.compute(self.inst, &self.seq);
+        // `best` was reached from an acyclic graph, so it is acyclic; the final check would report otherwise.
+        let _ = self.g.set(best);
         let walk = 2 + self.rng.below(self.inst.machines().max(2));
         for _ in 0..walk {
             self.critical_moves();
@@ -628,6 +630,7 @@ impl<'a> Worker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobshop::schedule::Timing;
     use proptest::prelude::*;
 
     fn fixture(name: &str) -> Instance {
@@ -773,14 +776,14 @@ mod tests {
         #[test]
         fn filtered_moves_never_create_cycles(inst in arb_instance(), seed in 0u64..1000, steps in 1usize..30) {
             let cfg = budget(seed, 1);
-            let mut w = Worker::new(&inst, &cfg, 1, 0);
-            prop_assert!(w.timing.compute(&inst, &w.seq).is_ok());
+            let mut w = Worker::new(&inst, &cfg, 1, 0).expect("GT is acyclic");
+            w.g.check(&inst);
             for _ in 0..steps {
                 w.critical_moves();
                 let moves = w.moves.clone();
                 for &mv in &moves {
                     if w.acyclic(mv) {
-                        let mut s = w.seq.clone();
+                        let mut s = w.g.seq.clone();
                         s.relocate(mv.machine, mv.from, mv.to);
                         prop_assert!(Timing::default().compute(&inst, &s).is_ok(), "move {:?} made a cycle", mv);
                     }
@@ -790,12 +793,12 @@ mod tests {
                 }
                 let mv = moves[w.rng.below(moves.len())];
                 // An unfiltered move may be cyclic: it must then be rejected and leave the schedule unchanged.
-                let before = (w.seq.clone(), w.timing.makespan);
+                let before = (w.g.seq.clone(), w.g.makespan);
                 if !w.apply(mv) {
-                    prop_assert_eq!(&before.0, &w.seq);
-                    prop_assert_eq!(before.1, w.timing.makespan);
+                    prop_assert_eq!(&before.0, &w.g.seq);
+                    prop_assert_eq!(before.1, w.g.makespan);
                 }
-                prop_assert!(w.timing.compute(&inst, &w.seq).is_ok());
+                w.g.check(&inst);
             }
         }
     }
