@@ -214,7 +214,10 @@ impl Graph {
             self.relink(m, lo, hi);
             return false;
         }
-        let (lb, ub) = (self.slots[0] as usize, self.slots[self.slots.len() - 1] as usize);
+        let (lb, ub) = (
+            self.slots[0] as usize,
+            self.slots[self.slots.len() - 1] as usize,
+        );
         self.propagate(lb, ub);
         true
     }

@@ -15,10 +15,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::error::PlanError;
-use crate::jobshop::initial::giffler_thompson;
-use crate::jobshop::instance::{Instance, OpId};
 use crate::error::ScheduleError;
 use crate::jobshop::graph::Graph;
+use crate::jobshop::initial::giffler_thompson;
+use crate::jobshop::instance::{Instance, OpId};
 use crate::jobshop::schedule::{Schedule, Sequencing, verify};
 use crate::rng::Rng;
 
@@ -483,7 +483,11 @@ impl<'a> Worker<'a> {
         let forward = mv.from < mv.to;
         let at = |k: usize| {
             if forward {
-                if k == hi - lo { seq[lo] } else { seq[lo + 1 + k] }
+                if k == hi - lo {
+                    seq[lo]
+                } else {
+                    seq[lo + 1 + k]
+                }
             } else if k == 0 {
                 seq[hi]
             } else {
