@@ -8,6 +8,7 @@ pub mod cli;
 pub mod duration;
 pub mod error;
 pub mod jobshop;
+pub mod plant;
 mod rng;
 
 pub use error::{FeasibilityError, ParseError, PlanError, ScheduleError};

@@ -1,0 +1,38 @@
+//! Scheduling a real plant: orders with routings, alternative work centers, sequence-dependent changeovers,
+//! shift calendars, maintenance windows, pins and running operations.
+//!
+//! - [`input`]: the serde form of a plan (`plan.json`);
+//! - [`Problem`]: its validated, immutable part; [`Plan`]: one schedule with propagated times;
+//! - [`edit`]: planner edits with typed errors, undo and redo; [`scenario`]: branch, compare, promote;
+//! - [`kpi`]: lateness, weighted tardiness, makespan, utilisation, changeovers, maintenance pushes.
+
+pub mod calendar;
+pub mod edit;
+pub mod error;
+pub mod generate;
+pub mod input;
+pub mod kpi;
+mod plan;
+pub mod problem;
+pub mod scenario;
+mod shared;
+mod view;
+
+pub use calendar::{Availability, Placement};
+pub use edit::{Edit, EditOutcome, EditablePlan, MoveTarget};
+pub use error::{EditError, InputError};
+pub use input::PlanInput;
+pub use kpi::Kpis;
+pub use plan::{Plan, Timing};
+pub use problem::{Idx, Problem};
+pub use scenario::{Comparison, Workspace, compare};
+pub use view::ScheduledOperation;
+
+/// Reads a `plan.json`; JSON errors carry line and column.
+pub fn parse_plan(text: &str) -> Result<PlanInput, InputError> {
+    serde_json::from_str(text).map_err(|e| InputError::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })
+}
