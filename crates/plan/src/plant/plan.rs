@@ -447,14 +447,29 @@ impl Plan {
         }
     }
 
-    pub(crate) fn machine_successor(&self, op: Idx) -> Option<Idx> {
+    /// The operation before `op` in its work center's sequence.
+    pub fn machine_predecessor(&self, op: Idx) -> Option<Idx> {
+        let wc = *self.wc_of.get(op as usize);
+        let pos = *self.position.get(op as usize) as usize;
+        pos.checked_sub(1).map(|p| self.sequences[wc as usize][p])
+    }
+
+    /// The operation after `op` in its work center's sequence.
+    pub fn machine_successor(&self, op: Idx) -> Option<Idx> {
         let wc = *self.wc_of.get(op as usize);
         let pos = *self.position.get(op as usize) as usize;
         self.sequences[wc as usize].get(pos + 1).copied()
     }
 
+    /// Operations in an order where every routing and sequence predecessor comes first.
+    pub fn topological_order(&self) -> Vec<Idx> {
+        let mut order: Vec<Idx> = (0..self.rank.len() as Idx).collect();
+        order.sort_unstable_by_key(|&op| self.rank[op as usize]);
+        order
+    }
+
     /// Kahn's algorithm over routing and sequence edges.
-    fn topological_order(&self) -> Result<Vec<Idx>, Cycle> {
+    fn kahn_order(&self) -> Result<Vec<Idx>, Cycle> {
         let p = &self.problem;
         let n = p.operations.len();
         let mut indegree: Vec<u32> = (0..n)
@@ -494,7 +509,7 @@ impl Plan {
 
     /// Refreshes the topological ranks after the sequence edges changed; a cycle leaves them untouched.
     pub(crate) fn recompute_rank(&mut self) -> Result<(), Cycle> {
-        let order = self.topological_order()?;
+        let order = self.kahn_order()?;
         let mut rank = vec![0u32; order.len()];
         for (r, &op) in order.iter().enumerate() {
             rank[op as usize] = r as u32;
