@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use crate::cli_plant;
 use crate::duration::{format_duration, parse_duration};
 use crate::error::PlanError;
 use crate::jobshop::{Improvement, Instance, TabuConfig, solve};
@@ -31,11 +32,29 @@ pub enum PlanCommand {
         #[arg(long)]
         iterations: Option<u64>,
     },
-    /// Benchmark the optimizer on a directory of OR-Library instances with an optimal.csv.
+    /// Generate a realistic plant instance (JSON on stdout), e.g. for benchmarks.
+    Generate {
+        #[arg(long, default_value_t = 5000)]
+        operations: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of operations pinned where the earliest-due-date schedule puts them.
+        #[arg(long, default_value_t = 0.01)]
+        pinned: f64,
+    },
+    /// Load a plan.json, propagate it, print its key figures.
+    Show { plan: PathBuf },
+    /// Benchmarks: the job-shop optimizer (--jobshop DIR) and/or the plant engine on generated plans (--plant).
     Bench {
         /// Directory holding `<name>.txt` instances and `optimal.csv`.
         #[arg(long)]
-        jobshop: PathBuf,
+        jobshop: Option<PathBuf>,
+        /// Plant sizes in operations (e.g. 5000,20000): propagation and edit timings.
+        #[arg(long, value_delimiter = ',')]
+        plant: Vec<usize>,
+        /// Random edits timed per plant size.
+        #[arg(long, default_value_t = 2000)]
+        edits: usize,
         /// Budgets to report; one run per instance with the largest, read at each budget.
         #[arg(long, value_delimiter = ',', default_value = "1s,10s", value_parser = parse_duration)]
         times: Vec<Duration>,
@@ -65,13 +84,34 @@ pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(
             threads,
             iterations,
         } => solve_cmd(&instance, time, seed, threads, iterations, out, progress),
+        PlanCommand::Generate {
+            operations,
+            seed,
+            pinned,
+        } => cli_plant::generate_cmd(operations, seed, pinned, out),
+        PlanCommand::Show { plan } => cli_plant::show_cmd(&plan, out),
         PlanCommand::Bench {
             jobshop,
+            plant,
+            edits,
             times,
             instances,
             seed,
             threads,
-        } => bench_cmd(&jobshop, &times, &instances, seed, threads, out, progress),
+        } => {
+            if jobshop.is_none() && plant.is_empty() {
+                return Err(PlanError::Usage(
+                    "bench needs --jobshop <dir> and/or --plant <sizes>".into(),
+                ));
+            }
+            if !plant.is_empty() {
+                cli_plant::bench_propagation(&plant, edits, seed, progress, out)?;
+            }
+            match jobshop {
+                Some(dir) => bench_cmd(&dir, &times, &instances, seed, threads, out, progress),
+                None => Ok(()),
+            }
+        }
     }
 }
 

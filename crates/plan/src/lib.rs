@@ -1,10 +1,12 @@
 //! Takt planning engine: pure Rust (no Tauri, no database, no network).
 //!
-//! This first slice delivers the classic job-shop core of issue 3: an OR-Library parser with line-numbered
-//! errors, semi-active schedule propagation with cycle detection, an independent feasibility checker, and an
-//! anytime tabu search (N5/N7 critical-block neighbourhoods) used by the `takt plan solve|bench` commands.
+//! - [`plant`]: scheduling a real plant — orders, routings, alternative work centers, changeovers, shift
+//!   calendars, maintenance, pins — with incremental propagation, edits with undo, scenarios, KPIs;
+//! - [`jobshop`]: the classic job-shop problem (OR-Library format) and its tabu-search optimizer;
+//! - [`cli`]: the `takt plan …` subcommands.
 
 pub mod cli;
+pub mod cli_plant;
 pub mod duration;
 pub mod error;
 pub mod jobshop;

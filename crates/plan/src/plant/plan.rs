@@ -103,7 +103,7 @@ impl Plan {
         for (i, op) in input.operations.iter().enumerate() {
             let def = &problem.operations[i];
             let wc = match (&def.in_progress, &op.assigned) {
-                (Some(running), _) => running.work_center,
+                (Some(running), _) => Some(running.work_center),
                 (None, Some(id)) => {
                     let wc = problem.work_center_index(id).ok_or_else(|| {
                         InputError::UnknownReference {
@@ -118,9 +118,10 @@ impl Plan {
                             work_center: id.clone(),
                         });
                     }
-                    wc
+                    Some(wc)
                 }
-                (None, None) => def.alternatives[0].work_center,
+                // Chosen by the earliest-due-date dispatch below.
+                (None, None) => None,
             };
             wc_of.push(wc);
             if let Some(pin) = op.pinned_start {
@@ -128,8 +129,8 @@ impl Plan {
             }
         }
 
-        // Sequences: listed ones first, then the rest by (due, order, routing depth) — a key that grows along
-        // every routing edge, so this default can never contradict the routings.
+        // Sequences: listed ones first, then the rest dispatched by (due, order, routing depth) — a key that
+        // grows along every routing edge, so this default can never contradict the routings.
         let mut sequences: Vec<Vec<Idx>> = vec![Vec::new(); n_wc];
         let mut listed = vec![false; n];
         for SequenceInput {
@@ -159,12 +160,22 @@ impl Plan {
                         operation: id.clone(),
                     });
                 }
-                if wc_of[op as usize] != wc {
-                    return Err(InputError::WrongSequence {
-                        operation: id.clone(),
-                        listed: work_center.clone(),
-                        assigned: wc_id(wc_of[op as usize]),
-                    });
+                match wc_of[op as usize] {
+                    Some(assigned) if assigned != wc => {
+                        return Err(InputError::WrongSequence {
+                            operation: id.clone(),
+                            listed: work_center.clone(),
+                            assigned: wc_id(assigned),
+                        });
+                    }
+                    Some(_) => {}
+                    None if problem.duration(op, wc).is_none() => {
+                        return Err(InputError::Ineligible {
+                            operation: id.clone(),
+                            work_center: work_center.clone(),
+                        });
+                    }
+                    None => wc_of[op as usize] = Some(wc),
                 }
                 listed[op as usize] = true;
                 sequences[wc as usize].push(op);
@@ -181,27 +192,6 @@ impl Plan {
                 i,
             )
         });
-        for i in rest {
-            sequences[wc_of[i as usize] as usize].push(i);
-        }
-        // A running operation is first on its work center.
-        for (w, seq) in sequences.iter_mut().enumerate() {
-            let running: Vec<usize> = (0..seq.len())
-                .filter(|&p| problem.operations[seq[p] as usize].in_progress.is_some())
-                .collect();
-            if running.len() > 1 {
-                return Err(InputError::TwoRunning {
-                    work_center: wc_id(w as Idx),
-                    first: problem.operations[seq[running[0]] as usize].id.clone(),
-                    second: problem.operations[seq[running[1]] as usize].id.clone(),
-                });
-            }
-            if let Some(&p) = running.first() {
-                let op = seq.remove(p);
-                seq.insert(0, op);
-            }
-        }
-
         let mut next_id = 1;
         let mut extra_shifts = Vec::with_capacity(input.extra_shifts.len());
         for ExtraShift {
@@ -240,18 +230,16 @@ impl Plan {
             next_id = next_id.max(id + 1);
         }
 
-        let mut position = vec![0u32; n];
-        for seq in &sequences {
-            for (p, &op) in seq.iter().enumerate() {
-                position[op as usize] = p as u32;
-            }
-        }
+        let fixed: Vec<bool> = wc_of.iter().map(Option::is_some).collect();
+        let first_choice: Vec<Idx> = (0..n)
+            .map(|i| wc_of[i].unwrap_or(problem.operations[i].alternatives[0].work_center))
+            .collect();
         let mut plan = Self {
-            wc_of: ChunkVec::from_vec(wc_of),
+            wc_of: ChunkVec::from_vec(first_choice),
             not_before: ChunkVec::filled(NONE, n),
             pinned: ChunkVec::from_vec(pinned),
-            sequences: sequences.into_iter().map(Arc::new).collect(),
-            position: ChunkVec::from_vec(position),
+            sequences: (0..n_wc).map(|_| Arc::new(Vec::new())).collect(),
+            position: ChunkVec::filled(0, n),
             order_delay: Arc::new(vec![0; problem.orders.len()]),
             extra_shifts: Arc::new(extra_shifts),
             downtimes: Arc::new(downtimes),
@@ -259,11 +247,33 @@ impl Plan {
             calendars: Vec::new(),
             rank: Arc::new(Vec::new()),
             timing: ChunkVec::filled(Timing::default(), n),
-            problem,
+            problem: Arc::clone(&problem),
         };
         plan.calendars = (0..n_wc as Idx)
             .map(|w| Arc::new(plan.build_availability(w)))
             .collect();
+        plan.dispatch(&rest, &fixed, &mut sequences);
+        // A running operation is first on its work center.
+        for (w, seq) in sequences.iter_mut().enumerate() {
+            let running: Vec<usize> = (0..seq.len())
+                .filter(|&p| problem.operations[seq[p] as usize].in_progress.is_some())
+                .collect();
+            if running.len() > 1 {
+                return Err(InputError::TwoRunning {
+                    work_center: wc_id(w as Idx),
+                    first: problem.operations[seq[running[0]] as usize].id.clone(),
+                    second: problem.operations[seq[running[1]] as usize].id.clone(),
+                });
+            }
+            if let Some(&p) = running.first() {
+                let op = seq.remove(p);
+                seq.insert(0, op);
+            }
+        }
+
+        for (w, seq) in sequences.into_iter().enumerate() {
+            plan.set_sequence(w as Idx, seq);
+        }
         plan.recompute_rank()
             .map_err(|Cycle(ops)| InputError::SequenceCycle {
                 operations: ops
@@ -284,6 +294,48 @@ impl Plan {
             }
         }
         Ok(plan)
+    }
+
+    /// Appends `ops` (in dispatch order) to the sequences: each goes to its fixed work center or to the
+    /// eligible one where it would end first, estimated with the calendars and changeovers.
+    fn dispatch(&self, ops: &[Idx], fixed: &[bool], sequences: &mut [Vec<Idx>]) {
+        let p = &self.problem;
+        let mut end = vec![p.now; p.operations.len()];
+        let mut free_at = vec![p.now; p.work_centers.len()];
+        let mut last_product: Vec<Option<Idx>> =
+            p.work_centers.iter().map(|w| w.initial_product).collect();
+        for &op in ops {
+            let def = &p.operations[op as usize];
+            let mut ready = p.now.max(p.orders[def.order as usize].release);
+            for &pred in &def.predecessors {
+                ready = ready.max(end[pred as usize]);
+            }
+            let pin = *self.pinned.get(op as usize);
+            if pin != NONE {
+                ready = pin;
+            }
+            let mut best: Option<(Time, Idx)> = None;
+            for alt in &def.alternatives {
+                let w = alt.work_center;
+                if fixed[op as usize] && w != *self.wc_of.get(op as usize) {
+                    continue;
+                }
+                let work = p.changeover(w, last_product[w as usize], def.product) + alt.duration;
+                let placed = self.calendars[w as usize].place(
+                    ready.max(free_at[w as usize]),
+                    work,
+                    def.may_pause,
+                );
+                if best.is_none_or(|(e, _)| placed.end < e) {
+                    best = Some((placed.end, w));
+                }
+            }
+            let (finish, w) = best.unwrap_or((ready, *self.wc_of.get(op as usize)));
+            sequences[w as usize].push(op);
+            end[op as usize] = finish;
+            free_at[w as usize] = finish;
+            last_product[w as usize] = Some(def.product);
+        }
     }
 
     pub fn problem(&self) -> &Arc<Problem> {
