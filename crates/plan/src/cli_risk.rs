@@ -139,39 +139,45 @@ pub fn run_risk(
         .max(1);
     for bin in &t.histogram {
         let bar = "#".repeat((bin.count as usize * 40).div_ceil(tallest as usize));
-        writeln!(
-            out,
+        let line = format!(
             "  {:>10.1} – {:<10.1} {:>6}  {bar}",
             bin.from_h, bin.to_h, bin.count
-        )
-        .map_err(io)?;
+        );
+        writeln!(out, "{}", line.trim_end()).map_err(io)?;
     }
     let planned_on_time = report
         .orders
         .iter()
         .filter(|o| o.planned_completion <= o.due)
         .count();
+    let at_risk = report
+        .orders
+        .iter()
+        .filter(|o| o.planned_completion <= o.due && o.on_time_probability < 0.9)
+        .count();
     writeln!(
         out,
-        "expected on-time orders: {:.1} of {} (planned: {planned_on_time})",
+        "expected on-time orders: {:.1} of {} (planned: {planned_on_time}); planned on time but below 90 %: {at_risk}",
         report.expected_on_time_orders(),
         report.orders.len()
     )
     .map_err(io)?;
     writeln!(out).map_err(io)?;
 
-    // Lowest on-time probability first; among equals, the latest P90 relative to the due date.
+    // Lowest on-time probability first; among equals, orders the plan has on time come first (the risk the
+    // planner cannot see in the plan itself), then the latest P90 relative to the due date.
     let mut riskiest: Vec<_> = report.orders.iter().collect();
     riskiest.sort_by(|a, b| {
         a.on_time_probability
             .total_cmp(&b.on_time_probability)
+            .then((b.planned_completion <= b.due).cmp(&(a.planned_completion <= a.due)))
             .then((b.p90_completion - b.due).cmp(&(a.p90_completion - a.due)))
             .then(a.order.cmp(&b.order))
     });
     writeln!(out, "riskiest {} orders:", RISKIEST.min(riskiest.len())).map_err(io)?;
     writeln!(
         out,
-        "{:<14} {:>6} {:<16}  {:<16}  {:>9}  {:<16}  {:<16}  {:>8}",
+        "{:<14} {:>6} {:<16}  {:<16}  {:>10}  {:<16}  {:<16}  {:>8}",
         "order", "weight", "due", "planned", "P(on time)", "P50", "P90", "P90 late"
     )
     .map_err(io)?;
