@@ -66,6 +66,27 @@ pub enum PlanCommand {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Monte Carlo risk of a plant plan under random breakdowns: on-time probability per order, tardiness spread.
+    Risk {
+        /// The plan (`plan.json`).
+        plan: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        replications: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Mean time between failures of every work center, e.g. 80h.
+        #[arg(long, default_value = "80h", value_parser = parse_duration)]
+        mtbf: Duration,
+        /// Mean time to repair, e.g. 3h.
+        #[arg(long, default_value = "3h", value_parser = parse_duration)]
+        mttr: Duration,
+        /// Weibull shape of the time between failures (1 = exponential, > 1 = wear-out).
+        #[arg(long, default_value_t = 1.5)]
+        weibull_shape: f64,
+        /// JSON with per work center models (`models`) and optionally a `default_model`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
 }
 
 /// Runs a command, printing to stdout (improvements stream to stderr).
@@ -112,6 +133,25 @@ pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(
                 None => Ok(()),
             }
         }
+        PlanCommand::Risk {
+            plan,
+            replications,
+            seed,
+            mtbf,
+            mttr,
+            weibull_shape,
+            model,
+        } => crate::cli_risk::run_risk(
+            &plan,
+            replications,
+            seed,
+            mtbf,
+            mttr,
+            weibull_shape,
+            model.as_deref(),
+            out,
+        )
+        .map(|_| ()),
     }
 }
 

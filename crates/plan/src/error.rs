@@ -134,4 +134,12 @@ pub enum PlanError {
     Duration(String),
     #[error("{0}")]
     Usage(String),
+    /// A plant plan (or a risk model file) that cannot be loaded.
+    #[error("{path}: {source}")]
+    Input {
+        path: PathBuf,
+        source: crate::plant::InputError,
+    },
+    #[error(transparent)]
+    Risk(#[from] crate::plant::RiskError),
 }

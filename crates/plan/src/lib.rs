@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod cli_plant;
+pub mod cli_risk;
 pub mod duration;
 pub mod error;
 pub mod jobshop;

@@ -4,7 +4,8 @@
 //! - [`input`]: the serde form of a plan (`plan.json`);
 //! - [`Problem`]: its validated, immutable part; [`Plan`]: one schedule with propagated times;
 //! - [`edit`]: planner edits with typed errors, undo and redo; [`scenario`]: branch, compare, promote;
-//! - [`kpi`]: lateness, weighted tardiness, makespan, utilisation, changeovers, maintenance pushes.
+//! - [`kpi`]: lateness, weighted tardiness, makespan, utilisation, changeovers, maintenance pushes;
+//! - [`risk`]: Monte Carlo replications under random breakdowns: on-time probabilities, tardiness spread.
 
 pub mod calendar;
 pub mod edit;
@@ -14,6 +15,7 @@ pub mod input;
 pub mod kpi;
 mod plan;
 pub mod problem;
+pub mod risk;
 pub mod scenario;
 mod shared;
 mod view;
@@ -25,6 +27,10 @@ pub use input::PlanInput;
 pub use kpi::Kpis;
 pub use plan::{Plan, Timing};
 pub use problem::{Idx, Problem};
+pub use risk::{
+    Distribution, FailureModel, FailureSpec, OrderRisk, RiskConfig, RiskError, RiskReport,
+    TardinessDistribution, simulate,
+};
 pub use scenario::{Comparison, Workspace, compare};
 pub use view::ScheduledOperation;
 
