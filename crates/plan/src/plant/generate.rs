@@ -147,11 +147,23 @@ pub fn generate(config: &GeneratorConfig) -> PlanInput {
             let mut alternatives: Vec<AlternativeInput> = stage
                 .work_centers
                 .iter()
-                .map(|(wc, rate)| AlternativeInput {
-                    work_center: wc.clone(),
-                    rate_per_hour: Some(*rate),
-                    duration_ms: None,
-                    setup_ms: 15 * MINUTE_MS,
+                .map(|(wc, rate)| {
+                    if stage.may_pause {
+                        AlternativeInput {
+                            work_center: wc.clone(),
+                            rate_per_hour: Some(*rate),
+                            duration_ms: None,
+                            setup_ms: 15 * MINUTE_MS,
+                        }
+                    } else {
+                        // A batch (curing, annealing) that cannot stop: a fixed duration that fits a shift half.
+                        AlternativeInput {
+                            work_center: wc.clone(),
+                            rate_per_hour: None,
+                            duration_ms: Some(HOUR_MS + (quantity / rate * 600_000.0) as Millis),
+                            setup_ms: 0,
+                        }
+                    }
                 })
                 .collect();
             // The sister line's same stage, if it has one, at 70 % of the rate.
