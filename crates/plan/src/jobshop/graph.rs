@@ -118,6 +118,14 @@ impl Graph {
             .find(|&o| self.end(o) == self.makespan)
     }
 
+    fn next_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.mark.fill(0);
+            self.epoch = 1;
+        }
+    }
+
     /// Machine links, topological order (Kahn), heads and tails from scratch.
     fn rebuild(&mut self) -> Result<u64, ScheduleError> {
         let n = self.n;
@@ -227,11 +235,7 @@ impl Graph {
     fn repair_order(&mut self, x: usize, y: usize) -> bool {
         let none = self.n as u32;
         let (lb, ub) = (self.tpos[y], self.tpos[x]);
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            self.mark.fill(0);
-            self.epoch = 1;
-        }
+        self.next_epoch();
         let epoch = self.epoch;
         // Forward from y: everything that must now come after x.
         self.fwd.clear();

@@ -227,6 +227,12 @@ pub fn solve(
     })
 }
 
+/// The best solution of a worker.
+struct Best {
+    seq: Sequencing,
+    mk: u64,
+}
+
 struct Worker<'a> {
     inst: &'a Instance,
     cfg: &'a TabuConfig,
@@ -244,6 +250,8 @@ struct Worker<'a> {
     heads: Vec<u64>,
     tenure_min: u64,
     tenure_span: u64,
+    /// Makespan of the current [`Worker::search`]'s best solution.
+    run_best_mk: u64,
 }
 
 impl<'a> Worker<'a> {
@@ -283,6 +291,7 @@ impl<'a> Worker<'a> {
             heads: Vec::new(),
             tenure_min,
             tenure_span,
+            run_best_mk: u64::MAX,
         })
     }
 
@@ -293,49 +302,77 @@ impl<'a> Worker<'a> {
             .stall_limit
             .unwrap_or((20 * n).clamp(2_000, 20_000));
         let initial = self.g.makespan;
-        let mut best = self.g.seq.clone();
-        let mut best_mk = initial;
-        shared.offer(best_mk, self.id, 0);
-        let mut stall = 0u64;
+        let mut best = Best {
+            seq: self.g.seq.clone(),
+            mk: initial,
+        };
+        shared.offer(initial, self.id, 0);
         let mut restarts = 0;
+        let mut run_best = best.seq.clone();
         let stop = loop {
-            if let Some(reason) = self.should_stop(shared, best_mk) {
-                break reason;
+            if let Some(stop) = self.search(shared, stall_limit, &mut best, &mut run_best) {
+                break stop;
             }
-            self.iter += 1;
-            self.critical_moves();
-            if self.moves.is_empty() {
-                // No critical block: the makespan is a job's length, hence optimal... unless the current
-                // solution is not the best one (then restart from the best).
-                if self.g.makespan <= best_mk {
-                    break StopReason::LowerBound;
-                }
-                stall = stall_limit;
-            } else if !self.step(best_mk) {
-                stall = stall_limit;
-            }
-            let mk = self.g.makespan;
-            if mk < best_mk {
-                best_mk = mk;
-                best.clone_from(&self.g.seq);
-                stall = 0;
-                shared.offer(mk, self.id, self.iter);
-            } else {
-                stall += 1;
-            }
-            if stall >= stall_limit {
-                stall = 0;
-                restarts += 1;
-                self.restart_from(&best);
-            }
+            restarts += 1;
+            self.restart_from(&best.seq);
         };
         WorkerResult {
-            best,
-            makespan: best_mk,
+            best: best.seq,
+            makespan: best.mk,
             initial,
             iterations: self.iter,
             restarts,
             stop,
+        }
+    }
+
+    /// One tabu search from the current solution (tabu list cleared) until `stall_limit` iterations without
+    /// improving on its own best, which is left in `run_best` (the graph holds the last solution). Returns why
+    /// the whole search must stop, if it must.
+    fn search(
+        &mut self,
+        shared: &Shared<'_>,
+        stall_limit: u64,
+        best: &mut Best,
+        run_best: &mut Sequencing,
+    ) -> Option<StopReason> {
+        self.tabu.fill(0);
+        run_best.clone_from(&self.g.seq);
+        self.run_best_mk = self.g.makespan;
+        let mut stall = 0;
+        loop {
+            let mk = self.g.makespan;
+            if mk < best.mk {
+                best.mk = mk;
+                best.seq.clone_from(&self.g.seq);
+                shared.offer(mk, self.id, self.iter);
+            }
+            if let Some(reason) = self.should_stop(shared, best.mk) {
+                return Some(reason);
+            }
+            if stall >= stall_limit {
+                return None;
+            }
+            self.iter += 1;
+            self.critical_moves();
+            if self.moves.is_empty() {
+                // No critical block: the makespan is a job's length, hence optimal.
+                if self.g.makespan <= best.mk {
+                    return Some(StopReason::LowerBound);
+                }
+                return None;
+            }
+            if !self.step(best.mk) {
+                return None;
+            }
+            let mk = self.g.makespan;
+            if mk < self.run_best_mk {
+                self.run_best_mk = mk;
+                run_best.clone_from(&self.g.seq);
+                stall = 0;
+            } else {
+                stall += 1;
+            }
         }
     }
 
@@ -385,10 +422,12 @@ impl<'a> Worker<'a> {
         loop {
             let (mp, jp) = (g.mpred[cur] as usize, g.jpred[cur] as usize);
             let h = g.head[cur];
-            if mp != none && g.end(mp) == h {
+            let mcrit = mp != none && g.end(mp) == h;
+            let jcrit = jp != none && g.end(jp) == h;
+            if mcrit {
                 self.path.push((cur, true));
                 cur = mp;
-            } else if jp != none && g.end(jp) == h {
+            } else if jcrit {
                 self.path.push((cur, false));
                 cur = jp;
             } else {
@@ -464,12 +503,12 @@ impl<'a> Worker<'a> {
             let (u, v) = (seq[mv.from], seq[mv.to]);
             // (A job revisiting the machine, `js == v`, is such a path of length zero.)
             let js = g.jsucc[u] as usize;
-            js == none || (js != v && g.head[v] < g.end(js))
+            js == none || (js != v && (g.head[v] < g.end(js) || g.tail[js] < g.dur[v] + g.tail[v]))
         } else {
             // v moves right before u: there must be no path from u to v's job predecessor.
             let (u, v) = (seq[mv.to], seq[mv.from]);
             let jp = g.jpred[v] as usize;
-            jp == none || (jp != u && g.head[jp] < g.end(u))
+            jp == none || (jp != u && (g.head[jp] < g.end(u) || g.tail[u] < g.dur[jp] + g.tail[jp]))
         }
     }
 
@@ -478,42 +517,50 @@ impl<'a> Worker<'a> {
     fn estimate(&mut self, mv: Move) -> u64 {
         let g = &self.g;
         let seq = &g.seq.seqs[mv.machine];
-        let (lo, hi) = (mv.from.min(mv.to), mv.from.max(mv.to));
-        // The segment in its new order: `at(k)` for k in 0..=hi-lo.
-        let forward = mv.from < mv.to;
-        let at = |k: usize| {
-            if forward {
-                if k == hi - lo {
-                    seq[lo]
-                } else {
-                    seq[lo + 1 + k]
-                }
-            } else if k == 0 {
-                seq[hi]
-            } else {
-                seq[lo + k - 1]
+        let (dur, jpred, jsucc) = (&g.dur[..], &g.jpred[..], &g.jsucc[..]);
+        let end = |o: u32| g.end(o as usize);
+        let tail_of = |o: u32| dur[o as usize] + g.tail[o as usize];
+        let heads = &mut self.heads;
+        heads.clear();
+        if mv.from < mv.to {
+            // New order: seq[from + 1..=to], then u = seq[from].
+            let (u, rest) = (seq[mv.from], &seq[mv.from + 1..=mv.to]);
+            let mut prev = end(g.mpred[u]);
+            for &o in rest {
+                let r = prev.max(end(jpred[o]));
+                heads.push(r);
+                prev = r + dur[o];
             }
-        };
-        let len = hi - lo + 1;
-        self.heads.clear();
-        let mut prev_end = g.end(g.mpred[seq[lo]] as usize);
-        for k in 0..len {
-            let o = at(k);
-            let r = prev_end.max(g.end(g.jpred[o] as usize));
-            self.heads.push(r);
-            prev_end = r + g.dur[o];
+            let r_u = prev.max(end(jpred[u]));
+            let q_u = tail_of(g.msucc[seq[mv.to]]).max(tail_of(jsucc[u]));
+            let mut est = r_u + dur[u] + q_u;
+            let mut next = q_u + dur[u];
+            for (&o, &r) in rest.iter().zip(heads.iter()).rev() {
+                let q = next.max(tail_of(jsucc[o]));
+                est = est.max(r + dur[o] + q);
+                next = q + dur[o];
+            }
+            est
+        } else {
+            // New order: v = seq[from], then seq[to..from].
+            let (v, rest) = (seq[mv.from], &seq[mv.to..mv.from]);
+            let r_v = end(g.mpred[rest[0]]).max(end(jpred[v]));
+            let mut prev = r_v + dur[v];
+            for &o in rest {
+                let r = prev.max(end(jpred[o]));
+                heads.push(r);
+                prev = r + dur[o];
+            }
+            let mut next = tail_of(g.msucc[v]);
+            let mut est = 0;
+            for (&o, &r) in rest.iter().zip(heads.iter()).rev() {
+                let q = next.max(tail_of(jsucc[o]));
+                est = est.max(r + dur[o] + q);
+                next = q + dur[o];
+            }
+            let q_v = next.max(tail_of(jsucc[v]));
+            est.max(r_v + dur[v] + q_v)
         }
-        let tail_of = |o: usize| g.dur[o] + g.tail[o];
-        let mut next = tail_of(g.msucc[seq[hi]] as usize);
-        let mut est = 0;
-        for k in (0..len).rev() {
-            let o = at(k);
-            let q = next.max(tail_of(g.jsucc[o] as usize));
-            let p = g.dur[o];
-            est = est.max(self.heads[k] + p + q);
-            next = q + p;
-        }
-        est
     }
 
     fn is_tabu(&self, mv: Move) -> bool {
@@ -591,6 +638,7 @@ impl<'a> Worker<'a> {
                     }
                 }
             }
+
             let Some(mv) = chosen.map(|c| c.1).or(fallback) else {
                 return false;
             };
@@ -608,7 +656,8 @@ impl<'a> Worker<'a> {
         self.g.relocate(mv.machine, mv.from, mv.to)
     }
 
-    /// Restart: back to the best solution, a short random walk over critical moves, and a cleared tabu list.
+    /// Restart: back to the best solution and a short random walk over critical moves (the next
+    /// [`Worker::search`] clears the tabu list).
     fn restart_from(&mut self, best: &Sequencing) {
         // `best` was reached from an acyclic graph, so it is acyclic; the final check would report otherwise.
         let _ = self.g.set(best);
@@ -627,7 +676,6 @@ impl<'a> Worker<'a> {
             let mv = ok[self.rng.below(ok.len())];
             self.apply(mv);
         }
-        self.tabu.fill(0);
     }
 }
 
