@@ -166,6 +166,28 @@ fn check(plan: &Plan, original: &PlanInput) -> Result<(), String> {
     Ok(())
 }
 
+/// Every routing and sequence edge goes forward in the plan's topological order.
+fn check_order(plan: &Plan) -> Result<(), String> {
+    let order = plan.topological_order();
+    let mut pos = vec![0usize; order.len()];
+    for (k, &op) in order.iter().enumerate() {
+        pos[op as usize] = k;
+    }
+    for (op, def) in plan.problem().operations.iter().enumerate() {
+        let before = def
+            .predecessors
+            .iter()
+            .copied()
+            .chain(plan.machine_predecessor(op as u32));
+        for p in before {
+            if pos[p as usize] >= pos[op] {
+                return Err(format!("{} is ranked before its predecessor", def.id));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Decodes a random "gene" into an edit against the current plan (valid or not).
 fn edit_from(plan: &Plan, kind: u8, a: u32, b: u32) -> Edit {
     let p = plan.problem();
@@ -259,6 +281,7 @@ proptest! {
                     let mut full = editable.plan().clone();
                     full.propagate_all();
                     prop_assert!(&full == editable.plan(), "incremental differs from full after {:?}", edit);
+                    check_order(editable.plan()).map_err(|e| TestCaseError::fail(format!("after {edit:?}: {e}")))?;
                     check(editable.plan(), &input).map_err(|e| TestCaseError::fail(format!("after {edit:?}: {e}")))?;
                     states.push(editable.plan().clone());
                 }

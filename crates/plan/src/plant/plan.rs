@@ -557,6 +557,16 @@ impl Plan {
         }
     }
 
+    /// Whether `op`'s sequence edges (from its predecessor, to its successor) agree with the current ranks.
+    pub(crate) fn rank_respects_sequence_edges_of(&self, op: Idx) -> bool {
+        let rank = |o: Idx| self.rank[o as usize];
+        self.machine_predecessor(op)
+            .is_none_or(|p| rank(p) < rank(op))
+            && self
+                .machine_successor(op)
+                .is_none_or(|s| rank(op) < rank(s))
+    }
+
     /// Refreshes the topological ranks after the sequence edges changed; a cycle leaves them untouched.
     pub(crate) fn recompute_rank(&mut self) -> Result<(), Cycle> {
         let order = self.kahn_order()?;
