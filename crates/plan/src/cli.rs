@@ -44,6 +44,13 @@ pub enum PlanCommand {
     },
     /// Load a plan.json, propagate it, print its key figures.
     Show { plan: PathBuf },
+    /// Compare what-if scenarios (JSON files of edits) against a plan, side by side.
+    Compare {
+        plan: PathBuf,
+        /// A scenario file `{"name": …, "edits": [ … ]}`; one to three.
+        #[arg(long = "scenario", required = true)]
+        scenarios: Vec<PathBuf>,
+    },
     /// Benchmarks: the job-shop optimizer (--jobshop DIR) and/or the plant engine on generated plans (--plant).
     Bench {
         /// Directory holding `<name>.txt` instances and `optimal.csv`.
@@ -111,6 +118,7 @@ pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(
             pinned,
         } => cli_plant::generate_cmd(operations, seed, pinned, out),
         PlanCommand::Show { plan } => cli_plant::show_cmd(&plan, out),
+        PlanCommand::Compare { plan, scenarios } => cli_plant::compare_cmd(&plan, &scenarios, out),
         PlanCommand::Bench {
             jobshop,
             plant,

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::PlanError;
 use crate::plant::generate::{GeneratorConfig, generate};
-use crate::plant::input::{HOUR_MS, Interval, Millis, PlanInput, Time};
+use crate::plant::input::{HOUR_MS, Interval, Millis, PlanInput, format_utc as fmt_time};
 use crate::plant::{Edit, MoveTarget, Plan, parse_plan};
 use crate::rng::Rng;
 
@@ -136,21 +136,106 @@ pub fn show_cmd(path: &Path, out: &mut dyn Write) -> Result<(), PlanError> {
     Ok(())
 }
 
-/// `YYYY-MM-DD HH:MM` (UTC) from epoch milliseconds, via the civil-from-days algorithm.
-pub fn fmt_time(t: Time) -> String {
-    let minutes = t.div_euclid(60_000);
-    let days = minutes.div_euclid(1440);
-    let (hh, mm) = (minutes.rem_euclid(1440) / 60, minutes.rem_euclid(60));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}")
+/// A what-if scenario file: a name and the edits to apply to the plan, in order.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ScenarioFile {
+    pub name: String,
+    pub edits: Vec<Edit>,
+}
+
+/// `takt plan compare`: applies each scenario's edits to a branch of the plan and prints the key figures
+/// side by side with their deltas against the plan, and the orders whose completion or on-time status moved.
+pub fn compare_cmd(
+    path: &Path,
+    scenarios: &[std::path::PathBuf],
+    out: &mut dyn Write,
+) -> Result<(), PlanError> {
+    if !(1..=3).contains(&scenarios.len()) {
+        return Err(PlanError::Usage(format!(
+            "give one to three --scenario files (got {})",
+            scenarios.len()
+        )));
+    }
+    let (_, plan) = load_plan(path)?;
+    let mut workspace = crate::plant::Workspace::new(plan);
+    let mut ids = vec![None];
+    for file in scenarios {
+        let text = std::fs::read_to_string(file).map_err(|source| PlanError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        let scenario: ScenarioFile = serde_json::from_str(&text).map_err(|e| {
+            PlanError::Usage(format!(
+                "{}:{}:{}: {e}",
+                file.display(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let id = workspace.branch(scenario.name.clone());
+        let branch = workspace
+            .scenario_mut(id)
+            .map_err(|e| PlanError::Usage(e.to_string()))?;
+        for (k, edit) in scenario.edits.into_iter().enumerate() {
+            branch.plan.apply(edit).map_err(|e| {
+                PlanError::Usage(format!(
+                    "{}: edit {} of scenario `{}` refused: {e}",
+                    file.display(),
+                    k + 1,
+                    scenario.name
+                ))
+            })?;
+        }
+        ids.push(Some(id));
+    }
+    let c = workspace
+        .compare(&ids)
+        .map_err(|e| PlanError::Usage(e.to_string()))?;
+    let mut header = format!("{:<30}", "");
+    for name in &c.plans {
+        header += &format!(" {:>16}", truncate(name, 16));
+    }
+    writeln!(out, "{header}").map_err(io)?;
+    for row in &c.rows {
+        let mut line = format!(
+            "{:<30}",
+            format!(
+                "{} ({})",
+                row.name,
+                if row.unit.is_empty() { "#" } else { &row.unit }
+            )
+        );
+        for (k, (v, d)) in row.values.iter().zip(&row.deltas).enumerate() {
+            if k == 0 {
+                line += &format!(" {v:>16.1}");
+            } else {
+                line += &format!(" {:>16}", format!("{v:.1} ({d:+.1})"));
+            }
+        }
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    writeln!(
+        out,
+        "{} orders change completion or on-time status:",
+        c.changed_orders.len()
+    )
+    .map_err(io)?;
+    for o in c.changed_orders.iter().take(30) {
+        let mut line = format!("  {:<10} due {}", o.order, fmt_time(o.due));
+        for (done, on_time) in o.completions.iter().zip(&o.on_time) {
+            line += &format!(
+                "  {}{}",
+                fmt_time(*done),
+                if *on_time { "" } else { " LATE" }
+            );
+        }
+        writeln!(out, "{line}").map_err(io)?;
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
 }
 
 /// Percentile (nearest rank) of sorted durations.
@@ -346,20 +431,5 @@ fn edit_kind(edit: &Edit) -> &'static str {
         Edit::RemoveDowntime { .. } => "remove downtime",
         Edit::Pin { .. } => "pin",
         Edit::Unpin { .. } => "unpin",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_utc_times() {
-        assert_eq!(fmt_time(0), "1970-01-01 00:00");
-        assert_eq!(
-            fmt_time(1_795_996_800_000 + 6 * HOUR_MS),
-            "2026-11-30 06:00"
-        );
-        assert_eq!(fmt_time(951_782_400_000), "2000-02-29 00:00");
     }
 }

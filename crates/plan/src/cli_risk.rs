@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::error::PlanError;
-use crate::plant::input::{HOUR_MS, Time};
+use crate::plant::input::{HOUR_MS, format_utc};
 use crate::plant::risk::{FailureModel, FailureSpec, RiskConfig, RiskReport, simulate};
 use crate::plant::{InputError, Plan, parse_plan};
 
@@ -197,50 +197,4 @@ pub fn run_risk(
         .map_err(io)?;
     }
     Ok(report)
-}
-
-/// `YYYY-MM-DD HH:MM` (UTC) of milliseconds since the Unix epoch.
-pub fn format_utc(ms: Time) -> String {
-    const DAY_MS: i64 = 86_400_000;
-    let (y, m, d) = civil_from_days(ms.div_euclid(DAY_MS));
-    let minutes = ms.rem_euclid(DAY_MS) / 60_000;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        minutes / 60,
-        minutes % 60
-    )
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01: shift the epoch to 0000-03-01 so that leap days
-/// end a year, then split into 400-year eras (146,097 days), years of the era and days of the year.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    // Months counted from March, 153 days per five months.
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_utc_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00");
-        assert_eq!(format_utc(951_868_800_000 - 60_000), "2000-02-29 23:59");
-        assert_eq!(
-            format_utc(1_795_996_800_000 + 6 * HOUR_MS),
-            "2026-11-30 06:00"
-        );
-        assert_eq!(format_utc(-60_000), "1969-12-31 23:59");
-        assert_eq!(format_utc(4_107_542_400_000), "2100-03-01 00:00");
-    }
 }

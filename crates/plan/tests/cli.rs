@@ -124,3 +124,81 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+#[test]
+fn plant_generate_show_and_compare_scenarios() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let plan = dir.path().join("plan.json");
+    let json = run(&[
+        "generate",
+        "--operations",
+        "300",
+        "--seed",
+        "3",
+        "--pinned",
+        "0",
+    ])
+    .expect("generates");
+    std::fs::write(&plan, &json).expect("write");
+    let shown = run(&["show", plan.to_str().expect("utf-8")]).expect("shows");
+    assert!(shown.starts_with("300 operations,"), "{shown}");
+    assert!(shown.contains("weighted tardiness"), "{shown}");
+
+    let input: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let wc = input["work_centers"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let now = input["now"].as_i64().expect("now");
+    let scenario = dir.path().join("breakdown.json");
+    std::fs::write(
+        &scenario,
+        serde_json::json!({"name": "long breakdown", "edits": [
+            {"kind": "insert_breakdown", "work_center": wc, "start": now, "duration_ms": 3_600_000_i64 * 24 * 14}
+        ]})
+        .to_string(),
+    )
+    .expect("write");
+    let compared = run(&[
+        "compare",
+        plan.to_str().expect("utf-8"),
+        "--scenario",
+        scenario.to_str().expect("utf-8"),
+    ])
+    .expect("compares");
+    assert!(compared.contains("long breakdown"), "{compared}");
+    let tardiness = compared
+        .lines()
+        .find(|l| l.starts_with("Weighted tardiness"))
+        .expect("row");
+    assert!(
+        tardiness.contains("(+"),
+        "a two-week breakdown adds tardiness: {tardiness}"
+    );
+
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"name": "bad", "edits": [{"kind": "pin", "operation": "nope"}]}"#,
+    )
+    .expect("write");
+    let err = run(&[
+        "compare",
+        plan.to_str().expect("utf-8"),
+        "--scenario",
+        bad.to_str().expect("utf-8"),
+    ])
+    .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("edit 1 of scenario `bad` refused: unknown operation `nope`"),
+        "{err}"
+    );
+
+    std::fs::write(&plan, "{\n  \"now\": 0,\n  \"calendars\": 7\n}").expect("write");
+    let err = run(&["show", plan.to_str().expect("utf-8")]).expect_err("bad file");
+    assert!(
+        err.to_string().contains("line 3, column 16: invalid type"),
+        "names the line: {err}"
+    );
+}

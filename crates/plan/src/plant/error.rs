@@ -1,12 +1,12 @@
 //! Typed errors of the plant planning engine: bad input files and refused edits. Each names the ids involved,
 //! so the planner sees *what* is wrong, and a refused edit always leaves the plan unchanged.
 
-use crate::plant::input::Time;
+use crate::plant::input::{Time, format_utc};
 
 /// Why a `plan.json` cannot be loaded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InputError {
-    #[error("{line}:{column}: {message}")]
+    #[error("line {line}, column {column}: {message}")]
     Json {
         line: usize,
         column: usize,
@@ -78,7 +78,9 @@ pub enum InputError {
     #[error("the sequences contradict the routings (cycle through {})", operations.join(", "))]
     SequenceCycle { operations: Vec<String> },
     #[error(
-        "pinned operation `{operation}` cannot start at its pinned time {pinned}: earliest is {earliest}"
+        "pinned operation `{operation}` cannot start at its pinned time {}: the earliest is {}",
+        format_utc(*pinned),
+        format_utc(*earliest)
     )]
     PinUnreachable {
         operation: String,
@@ -123,7 +125,9 @@ pub enum EditError {
     #[error("that order breaks the routing: `{operation}` would run before its predecessor")]
     Precedence { operation: String },
     #[error(
-        "pinned operation `{operation}` would have to move (earliest start {earliest}, pinned {pinned})"
+        "pinned operation `{operation}` would have to move: pinned at {}, the earliest start is now {}",
+        format_utc(*pinned),
+        format_utc(*earliest)
     )]
     PinViolated {
         operation: String,

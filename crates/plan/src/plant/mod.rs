@@ -36,9 +36,17 @@ pub use view::ScheduledOperation;
 
 /// Reads a `plan.json`; JSON errors carry line and column.
 pub fn parse_plan(text: &str) -> Result<PlanInput, InputError> {
-    serde_json::from_str(text).map_err(|e| InputError::Json {
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
+    serde_json::from_str(text).map_err(|e| {
+        // serde_json appends " at line L column C"; the error carries those as fields instead.
+        let message = e.to_string();
+        let message = match message.rfind(" at line ") {
+            Some(k) => message[..k].to_owned(),
+            None => message,
+        };
+        InputError::Json {
+            line: e.line(),
+            column: e.column(),
+            message,
+        }
     })
 }
