@@ -324,7 +324,7 @@ pub fn bench_propagation(
 ) -> Result<(), PlanError> {
     writeln!(
         out,
-        "{:>7} {:>6} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9}",
+        "{:>7} {:>6} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10}",
         "ops",
         "wcs",
         "load ms",
@@ -335,7 +335,8 @@ pub fn bench_propagation(
         "edit p50",
         "edit p99",
         "edit max",
-        "undo p99"
+        "undo p99",
+        "MC 1000 ms"
     )
     .map_err(io)?;
     for &size in sizes {
@@ -375,11 +376,26 @@ pub fn bench_propagation(
             }
         }
         plan = editable.into_plan();
+        // Monte Carlo: 1,000 replications with breakdowns every 80 h (Weibull 1.5), 3 h repairs (lognormal).
+        let risk = crate::plant::RiskConfig {
+            replications: 1000,
+            seed,
+            models: Vec::new(),
+            default_model: Some(crate::plant::FailureSpec::from_means(
+                80.0 * HOUR_MS as f64,
+                1.5,
+                3.0 * HOUR_MS as f64,
+                0.5,
+            )),
+        };
+        let t = Instant::now();
+        crate::plant::risk::simulate(&plan, &risk).map_err(|e| PlanError::Usage(e.to_string()))?;
+        let monte_carlo = t.elapsed();
         edit_times.sort();
         undo_times.sort();
         writeln!(
             out,
-            "{:>7} {:>6} {:>9.1} {:>9.2} {:>9.2} {:>8} {:>8} {:>8.3} {:>8.3} {:>8.3} {:>9.4}",
+            "{:>7} {:>6} {:>9.1} {:>9.2} {:>9.2} {:>8} {:>8} {:>8.3} {:>8.3} {:>8.3} {:>9.4} {:>10.0}",
             size,
             plan.problem().work_centers.len(),
             ms(load),
@@ -391,6 +407,7 @@ pub fn bench_propagation(
             ms(percentile(&edit_times, 99.0)),
             ms(percentile(&edit_times, 100.0)),
             ms(percentile(&undo_times, 99.0)),
+            ms(monte_carlo),
         )
         .map_err(io)?;
         if verbose {
