@@ -47,6 +47,30 @@ pub enum PlanCommand {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Improve a plant plan (plan.json): minimise weighted tardiness, then makespan; prints KPIs before/after.
+    Optimize {
+        plan: PathBuf,
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        time: Duration,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the improved plan here (plan.json format).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Benchmark the plant optimizer on generated plants against the earliest-due-date start.
+    BenchPlant {
+        #[arg(long, value_delimiter = ',', default_value = "5000")]
+        sizes: Vec<usize>,
+        #[arg(long, value_delimiter = ',', default_value = "1s,10s", value_parser = parse_duration)]
+        times: Vec<Duration>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 /// Runs a command, printing to stdout (improvements stream to stderr).
@@ -72,6 +96,19 @@ pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(
             seed,
             threads,
         } => bench_cmd(&jobshop, &times, &instances, seed, threads, out, progress),
+        PlanCommand::Optimize {
+            plan,
+            time,
+            seed,
+            threads,
+            out: out_file,
+        } => crate::cli_optimize::run_optimize(&plan, time, seed, threads, out_file, out, progress),
+        PlanCommand::BenchPlant {
+            sizes,
+            times,
+            seed,
+            threads,
+        } => crate::cli_optimize::bench_plant_optimizer(&sizes, &times, seed, threads, out),
     }
 }
 

@@ -5,6 +5,7 @@
 //! anytime tabu search (N5/N7 critical-block neighbourhoods) used by the `takt plan solve|bench` commands.
 
 pub mod cli;
+pub mod cli_optimize;
 pub mod duration;
 pub mod error;
 pub mod jobshop;

@@ -355,6 +355,16 @@ impl Plan {
     /// Recomputes `dirty` and whatever their changes reach. Returns the operations recomputed whose pin is
     /// now violated.
     pub(crate) fn propagate_from(&mut self, dirty: impl IntoIterator<Item = Idx>) -> Vec<Idx> {
+        self.propagate_tracked(dirty, &mut Vec::new())
+    }
+
+    /// [`Plan::propagate_from`] that also appends to `changed` every operation whose timing changed (the
+    /// optimizer updates its objective from those alone).
+    pub(crate) fn propagate_tracked(
+        &mut self,
+        dirty: impl IntoIterator<Item = Idx>,
+        changed: &mut Vec<Idx>,
+    ) -> Vec<Idx> {
         let mut queued = vec![false; self.problem.operations.len()];
         let mut heap = BinaryHeap::new();
         for op in dirty {
@@ -370,7 +380,11 @@ impl Plan {
             }
             let old = *self.timing.get(op as usize);
             // Successors read only the end.
-            if !self.timing.set(op as usize, t) || old.end == t.end {
+            if !self.timing.set(op as usize, t) {
+                continue;
+            }
+            changed.push(op);
+            if old.end == t.end {
                 continue;
             }
             let problem = Arc::clone(&self.problem);
