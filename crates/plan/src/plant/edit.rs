@@ -267,7 +267,7 @@ impl Plan {
             self.set_sequence(from, old_seq);
         }
         self.set_sequence(wc, new_seq);
-        self.recompute_rank()
+        self.repair_rank(op)
             .map_err(|Cycle(_)| EditError::Precedence {
                 operation: self.problem.operations[op as usize].id.clone(),
             })?;

@@ -1068,6 +1068,64 @@ mod tests {
     }
 
     #[test]
+    fn local_rank_repair_matches_a_full_sort() {
+        let (_, start) = plant(600, 12);
+        let mut plan = start.clone();
+        let mut rng = Rng::new(3);
+        let n = plan.problem.operations.len();
+        let (mut ok, mut cycles) = (0, 0);
+        for step in 0..600 {
+            let op = rng.below(n) as Idx;
+            if !movable(&plan, op) {
+                continue;
+            }
+            let alts = &plan.problem.operations[op as usize].alternatives;
+            let wc = alts[rng.below(alts.len())].work_center;
+            let len = plan.sequence(wc).len() - usize::from(plan.work_center_of(op) == wc);
+            let index = rng.below(len + 1) as u32;
+            let backup = plan.clone();
+            match plan.move_to(op, wc, index) {
+                Ok(dirty) => {
+                    ok += 1;
+                    assert!(plan.ranks_consistent(), "step {step}");
+                    plan.propagate_from(dirty);
+                    if step % 50 == 0 {
+                        let mut full = plan.clone();
+                        full.propagate_all();
+                        assert!((0..n as Idx).all(|o| full.timing(o) == plan.timing(o)));
+                    }
+                }
+                Err(_) => {
+                    // The same sequences must be cyclic for Kahn's algorithm too.
+                    cycles += usize::from(plan.recompute_rank().is_err());
+                    plan = backup;
+                }
+            }
+        }
+        // Generated plants flow stage by stage, so random moves never close a cycle there.
+        assert!(ok > 100 && cycles == 0, "{ok} moves, {cycles} cycles");
+
+        // An order visiting one work center twice: putting its last step first closes a cycle.
+        let input = crate::plant::parse_plan(
+            r#"{"now": 0,
+              "calendars": [{"id": "c", "working": [{"start": 0, "end": 1000000}]}],
+              "work_centers": [{"id": "W1", "calendar": "c"}, {"id": "W2", "calendar": "c"}],
+              "products": [{"id": "p"}],
+              "orders": [{"id": "o", "product": "p", "quantity": 1, "release": 0, "due": 10}],
+              "operations": [
+                {"id": "a", "order": "o", "alternatives": [{"work_center": "W1", "duration_ms": 5}]},
+                {"id": "b", "order": "o", "predecessors": ["a"],
+                 "alternatives": [{"work_center": "W2", "duration_ms": 5}]},
+                {"id": "c", "order": "o", "predecessors": ["b"],
+                 "alternatives": [{"work_center": "W1", "duration_ms": 5}]}]}"#,
+        )
+        .expect("parses");
+        let mut plan = Plan::from_input(&input).expect("loads");
+        assert!(plan.move_to(2, 0, 0).is_err());
+        assert!(plan.recompute_rank().is_err());
+    }
+
+    #[test]
     fn checker_rejects_broken_plans() {
         let (_, start) = plant(600, 8);
         // An overlap: an operation moved to start before its machine predecessor ends.

@@ -530,6 +530,96 @@ impl Plan {
         Ok(())
     }
 
+    /// Restores the topological ranks after `op` was taken out of one sequence and inserted into another (or
+    /// the same) one. Taking it out only removed edges (and bridged its neighbours, an edge the ranks already
+    /// respected), so only the new edges `a → op` and `op → b` can run against the ranks — and not both, since
+    /// `a → b` was an edge. For that one edge, Pearce–Kelly reorders just the operations between its ends that
+    /// it affects, instead of re-sorting the whole plan. A cycle leaves the ranks untouched.
+    pub(crate) fn repair_rank(&mut self, op: Idx) -> Result<(), Cycle> {
+        let rank = |plan: &Self, o: Idx| plan.rank[o as usize];
+        let (x, y) = match (self.machine_predecessor(op), self.machine_successor(op)) {
+            (Some(a), _) if rank(self, a) > rank(self, op) => (a, op),
+            (_, Some(b)) if rank(self, op) > rank(self, b) => (op, b),
+            _ => return Ok(()),
+        };
+        let (rx, ry) = (rank(self, x), rank(self, y));
+        let problem = Arc::clone(&self.problem);
+        let mut seen = vec![false; problem.operations.len()];
+        // Forward from y among ranks below x's: reaching x closes a cycle.
+        let mut forward = Vec::new();
+        let mut stack = vec![y];
+        seen[y as usize] = true;
+        while let Some(u) = stack.pop() {
+            forward.push(u);
+            let next = problem.operations[u as usize]
+                .successors
+                .iter()
+                .copied()
+                .chain(self.machine_successor(u));
+            for v in next {
+                if v == x {
+                    return Err(Cycle(vec![x, y]));
+                }
+                if !seen[v as usize] && rank(self, v) < rx {
+                    seen[v as usize] = true;
+                    stack.push(v);
+                }
+            }
+        }
+        // Backward from x among ranks above y's.
+        let mut backward = Vec::new();
+        stack.push(x);
+        seen[x as usize] = true;
+        while let Some(u) = stack.pop() {
+            backward.push(u);
+            let previous = problem.operations[u as usize]
+                .predecessors
+                .iter()
+                .copied()
+                .chain(self.machine_predecessor(u));
+            for v in previous {
+                if !seen[v as usize] && rank(self, v) > ry {
+                    seen[v as usize] = true;
+                    stack.push(v);
+                }
+            }
+        }
+        // x's ancestors then y's descendants, each in their old relative order, take the same set of ranks.
+        backward.sort_unstable_by_key(|&o| rank(self, o));
+        forward.sort_unstable_by_key(|&o| rank(self, o));
+        let mut pool: Vec<u32> = backward
+            .iter()
+            .chain(&forward)
+            .map(|&o| rank(self, o))
+            .collect();
+        pool.sort_unstable();
+        let ranks = Arc::make_mut(&mut self.rank);
+        for (&o, r) in backward.iter().chain(&forward).zip(pool) {
+            ranks[o as usize] = r;
+        }
+        Ok(())
+    }
+
+    /// Whether every routing and sequence edge goes from a lower to a higher rank (for tests).
+    pub(crate) fn ranks_consistent(&self) -> bool {
+        let p = &self.problem;
+        let mut seen = vec![false; self.rank.len()];
+        for &r in self.rank.iter() {
+            if r as usize >= seen.len() || std::mem::replace(&mut seen[r as usize], true) {
+                return false;
+            }
+        }
+        (0..p.operations.len() as Idx).all(|op| {
+            let r = self.rank[op as usize];
+            p.operations[op as usize]
+                .successors
+                .iter()
+                .copied()
+                .chain(self.machine_successor(op))
+                .all(|s| self.rank[s as usize] > r)
+        })
+    }
+
     // ---- structure changes used by edits -----------------------------------------------------------------
 
     /// Replaces the sequence of `wc`, refreshing positions and assignments.
