@@ -601,6 +601,7 @@ impl Plan {
     }
 
     /// Whether every routing and sequence edge goes from a lower to a higher rank (for tests).
+    #[cfg(test)]
     pub(crate) fn ranks_consistent(&self) -> bool {
         let p = &self.problem;
         let mut seen = vec![false; self.rank.len()];
