@@ -481,6 +481,122 @@ impl Eval {
     }
 }
 
+/// Order completions with the objective's sums kept up to date move by move, and a Fenwick tree over the
+/// weighted tardiness for drawing late orders — so an iteration costs O(changed orders · log n), not O(orders).
+struct Tracker {
+    completion: Vec<Time>,
+    /// Weight × milliseconds late, per order.
+    tardiness: Vec<f64>,
+    tree: Vec<f64>,
+    weighted_ms: f64,
+    late: u32,
+    end: Time,
+    /// The order that ended the plan finished earlier: `end` needs a rescan.
+    end_stale: bool,
+}
+
+impl Tracker {
+    fn new(plan: &Plan) -> Self {
+        let n = plan.problem.orders.len();
+        let mut t = Self {
+            completion: (0..n as Idx).map(|o| plan.order_completion(o)).collect(),
+            tardiness: vec![0.0; n],
+            tree: vec![0.0; n + 1],
+            weighted_ms: 0.0,
+            late: 0,
+            end: plan.problem.now,
+            end_stale: false,
+        };
+        t.resync(plan);
+        t
+    }
+
+    /// Recomputes every sum from the completions (bounds floating-point drift of the incremental updates).
+    fn resync(&mut self, plan: &Plan) {
+        let p = &plan.problem;
+        self.weighted_ms = 0.0;
+        self.late = 0;
+        self.end = p.now;
+        self.tree.iter_mut().for_each(|v| *v = 0.0);
+        for (o, &c) in self.completion.iter().enumerate() {
+            let def = &p.orders[o];
+            let late = (c - def.due).max(0);
+            self.tardiness[o] = def.weight * late as f64;
+            self.weighted_ms += self.tardiness[o];
+            self.late += u32::from(late > 0);
+            self.end = self.end.max(c);
+        }
+        // Linear-time Fenwick build.
+        for i in 1..self.tree.len() {
+            self.tree[i] += self.tardiness[i - 1];
+            let parent = i + (i & i.wrapping_neg());
+            if parent < self.tree.len() {
+                self.tree[parent] += self.tree[i];
+            }
+        }
+        self.end_stale = false;
+    }
+
+    fn set(&mut self, plan: &Plan, o: Idx, completion: Time) {
+        let def = &plan.problem.orders[o as usize];
+        let o = o as usize;
+        let old = std::mem::replace(&mut self.completion[o], completion);
+        if completion >= self.end {
+            self.end = completion;
+        } else if old >= self.end {
+            self.end_stale = true;
+        }
+        let late = (completion - def.due).max(0);
+        let tardiness = def.weight * late as f64;
+        let delta = tardiness - self.tardiness[o];
+        if delta != 0.0 {
+            self.tardiness[o] = tardiness;
+            self.weighted_ms += delta;
+            let mut i = o + 1;
+            while i < self.tree.len() {
+                self.tree[i] += delta;
+                i += i & i.wrapping_neg();
+            }
+        }
+        self.late = self.late + u32::from(late > 0) - u32::from(old > def.due);
+    }
+
+    fn eval(&mut self, plan: &Plan, objective: &Objective) -> Eval {
+        if self.end_stale {
+            self.end = self
+                .completion
+                .iter()
+                .copied()
+                .fold(plan.problem.now, Time::max);
+            self.end_stale = false;
+        }
+        let wt_h = self.weighted_ms.max(0.0) / HOUR_MS as f64;
+        let makespan_h = (self.end - plan.problem.now) as f64 / HOUR_MS as f64;
+        Eval {
+            f: objective.value(wt_h, makespan_h),
+            wt_h,
+            makespan_h,
+            late: self.late,
+        }
+    }
+
+    /// The order whose cumulative tardiness interval holds `r` (in `[0, weighted_ms)`).
+    fn sample(&self, mut r: f64) -> usize {
+        let n = self.tree.len() - 1;
+        let mut pos = 0;
+        let mut step = n.next_power_of_two();
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && self.tree[next] <= r {
+                pos = next;
+                r -= self.tree[next];
+            }
+            step >>= 1;
+        }
+        pos.min(n.saturating_sub(1))
+    }
+}
+
 /// How an operation on a critical chain got its start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bind {
@@ -518,21 +634,18 @@ struct Search<'a> {
     current: Eval,
     /// The plan before the move under evaluation.
     backup: Option<Plan>,
-    completion: Vec<Time>,
+    tracker: Tracker,
     history: Vec<f64>,
     chain: Vec<(Idx, Bind)>,
     changed: Vec<Idx>,
     undo: Vec<(Idx, Time)>,
     touched: Vec<bool>,
-    late: Vec<(Idx, f64)>,
 }
 
 impl<'a> Search<'a> {
     fn new(plan: &Plan, config: &'a OptimizeConfig, worker: usize) -> Self {
-        let completion: Vec<Time> = (0..plan.problem.orders.len() as Idx)
-            .map(|o| plan.order_completion(o))
-            .collect();
-        let current = Eval::of(plan, &completion, &config.objective);
+        let mut tracker = Tracker::new(plan);
+        let current = tracker.eval(plan, &config.objective);
         // Workers differ in seed and in history length (how much worsening they tolerate).
         let history_len = HISTORY * (1 + 2 * worker);
         Self {
@@ -545,13 +658,12 @@ impl<'a> Search<'a> {
             best_elapsed: Duration::ZERO,
             current,
             backup: None,
-            touched: vec![false; completion.len()],
-            completion,
+            touched: vec![false; tracker.completion.len()],
+            tracker,
             history: vec![current.f; history_len],
             chain: Vec::new(),
             changed: Vec::new(),
             undo: Vec::new(),
-            late: Vec::new(),
         }
     }
 
@@ -576,6 +688,10 @@ impl<'a> Search<'a> {
                 break StopReason::TimeLimit;
             }
             iteration += 1;
+            if iteration % 4096 == 0 {
+                self.tracker.resync(&self.plan);
+                self.current = self.tracker.eval(&self.plan, &self.config.objective);
+            }
             let Some(mv) = self.propose() else { continue };
             let Some(candidate) = self.try_move(mv) else {
                 continue;
@@ -635,19 +751,16 @@ impl<'a> Search<'a> {
         for &op in &self.changed {
             let o = self.plan.problem.operations[op as usize].order;
             if !std::mem::replace(&mut self.touched[o as usize], true) {
-                self.undo.push((o, self.completion[o as usize]));
+                self.undo.push((o, self.tracker.completion[o as usize]));
             }
         }
         for &(o, _) in &self.undo {
             self.touched[o as usize] = false;
-            self.completion[o as usize] = self.plan.order_completion(o);
+            self.tracker
+                .set(&self.plan, o, self.plan.order_completion(o));
         }
         self.backup = Some(backup);
-        Some(Eval::of(
-            &self.plan,
-            &self.completion,
-            &self.config.objective,
-        ))
+        Some(self.tracker.eval(&self.plan, &self.config.objective))
     }
 
     fn rollback(&mut self) {
@@ -655,7 +768,7 @@ impl<'a> Search<'a> {
             self.plan = plan;
         }
         for &(o, c) in &self.undo {
-            self.completion[o as usize] = c;
+            self.tracker.set(&self.plan, o, c);
         }
     }
 
@@ -680,29 +793,27 @@ impl<'a> Search<'a> {
     /// A late order, drawn half the time by weighted tardiness and half uniformly (so one hopeless order does
     /// not absorb the search); now and then, or when nothing is late, the order that ends the plan.
     fn pick_order(&mut self) -> Option<Idx> {
-        let p = &self.plan.problem;
-        self.late.clear();
-        let mut total = 0.0;
-        if self.config.objective.tardiness_weight > 0.0 {
-            for (o, &c) in self.completion.iter().enumerate() {
-                let def = &p.orders[o];
-                if c > def.due && def.weight > 0.0 {
-                    total += def.weight * (c - def.due) as f64;
-                    self.late.push((o as Idx, total));
+        let t = &self.tracker;
+        let n = t.completion.len();
+        if n == 0 {
+            return None;
+        }
+        let tardy = self.config.objective.tardiness_weight > 0.0 && t.weighted_ms > 0.0;
+        if !tardy || self.rng.unit() < 0.1 {
+            let last = (0..n).max_by_key(|&o| t.completion[o]);
+            return last.map(|o| o as Idx);
+        }
+        if self.rng.unit() < 0.5 {
+            // Uniform among late orders, by rejection (late orders are rarely a tiny minority for long).
+            for _ in 0..32 {
+                let o = self.rng.below(n);
+                if t.tardiness[o] > 0.0 {
+                    return Some(o as Idx);
                 }
             }
         }
-        if self.late.is_empty() || self.rng.unit() < 0.1 {
-            return (0..self.completion.len())
-                .max_by_key(|&o| self.completion[o])
-                .map(|o| o as Idx);
-        }
-        if self.rng.unit() < 0.5 {
-            return Some(self.late[self.rng.below(self.late.len())].0);
-        }
-        let r = self.rng.unit() * total;
-        let k = self.late.partition_point(|&(_, c)| c <= r);
-        Some(self.late[k.min(self.late.len() - 1)].0)
+        let r = self.rng.unit() * t.weighted_ms;
+        Some(t.sample(r) as Idx)
     }
 
     /// Walks back from the order's last operation along whatever determined each start.
@@ -788,7 +899,7 @@ impl<'a> Search<'a> {
                 continue;
             }
             let order = self.plan.problem.operations[cand as usize].order as usize;
-            let early = self.completion[order] <= self.plan.problem.orders[order].due;
+            let early = self.tracker.tardiness[order] <= 0.0;
             if early || attempt == 3 || y.is_none() {
                 y = Some(cand);
             }
@@ -1065,6 +1176,36 @@ mod tests {
         let res = run(&start, &config);
         assert_eq!(res.stop, StopReason::TimeLimit);
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    }
+
+    #[test]
+    fn tracker_follows_the_plan() {
+        let (_, start) = plant(800, 21);
+        let config = budget(4, 0, 1);
+        let mut search = Search::new(&start, &config, 0);
+        let mut accepted = 0;
+        for _ in 0..300 {
+            let Some(mv) = search.propose() else { continue };
+            if search.try_move(mv).is_none() {
+                continue;
+            }
+            if search.rng.unit() < 0.5 {
+                search.backup = None;
+                accepted += 1;
+            } else {
+                search.rollback();
+            }
+            let exact = evaluate_full(&search.plan, &config.objective, 0, Duration::ZERO);
+            let now = search.tracker.eval(&search.plan, &config.objective);
+            assert!((now.f - exact.objective).abs() < 1e-6 * exact.objective.max(1.0));
+            assert_eq!(now.late, exact.late_orders);
+        }
+        assert!(accepted > 10);
+        // Sampling only ever draws late orders.
+        for k in 0..200 {
+            let r = search.tracker.weighted_ms * f64::from(k) / 200.0;
+            assert!(search.tracker.tardiness[search.tracker.sample(r)] > 0.0);
+        }
     }
 
     #[test]
