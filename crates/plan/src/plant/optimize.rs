@@ -618,8 +618,9 @@ struct Move {
 
 /// Longest critical chain followed (bounds the cost of one proposal on huge plants).
 const CHAIN_MAX: usize = 400;
-/// Late-acceptance history length.
-const HISTORY: usize = 150;
+/// Late-acceptance history of the first worker (on generated 5k plants, 5–10 did best over 40k iterations and
+/// 10–150 were equal over 200k).
+const HISTORY: usize = 10;
 /// How far a changeover move looks for a better neighbour.
 const CHANGEOVER_WINDOW: usize = 12;
 
@@ -646,8 +647,9 @@ impl<'a> Search<'a> {
     fn new(plan: &Plan, config: &'a OptimizeConfig, worker: usize) -> Self {
         let mut tracker = Tracker::new(plan);
         let current = tracker.eval(plan, &config.objective);
-        // Workers differ in seed and in history length (how much worsening they tolerate).
-        let history_len = HISTORY * (1 + 2 * worker);
+        // Workers differ in seed and in history length (how much worsening they tolerate): a short history
+        // converges fastest in a one-second budget, a longer one keeps improving over ten seconds.
+        let history_len = HISTORY * 5usize.pow(worker.min(4) as u32);
         Self {
             config,
             rng: Rng::new(config.seed ^ (worker as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
@@ -688,7 +690,7 @@ impl<'a> Search<'a> {
                 break StopReason::TimeLimit;
             }
             iteration += 1;
-            if iteration % 4096 == 0 {
+            if iteration.is_multiple_of(4096) {
                 self.tracker.resync(&self.plan);
                 self.current = self.tracker.eval(&self.plan, &self.config.objective);
             }
@@ -773,17 +775,17 @@ impl<'a> Search<'a> {
     }
 
     fn propose(&mut self) -> Option<Move> {
-        if self.rng.unit() < 0.08 {
+        if self.rng.unit() < 0.05 {
             return self.random_shift();
         }
         let order = self.pick_order()?;
         self.build_chain(order);
         let r = self.rng.unit();
-        if r < 0.45 {
+        if r < 0.55 {
             self.pull_entry_earlier()
-        } else if r < 0.6 {
+        } else if r < 0.68 {
             self.make_room()
-        } else if r < 0.8 {
+        } else if r < 0.85 {
             self.reroute()
         } else {
             self.group_changeover()
