@@ -388,10 +388,8 @@ fn working_time(intervals: &[crate::plant::input::Interval], from: Time, to: Tim
         return 0;
     }
     let mut total = 0;
-    for iv in intervals {
-        if iv.end <= from {
-            continue;
-        }
+    let first = intervals.partition_point(|iv| iv.end <= from);
+    for iv in &intervals[first..] {
         if iv.start >= to {
             break;
         }
@@ -403,7 +401,11 @@ fn working_time(intervals: &[crate::plant::input::Interval], from: Time, to: Tim
 
 fn within_one_interval(intervals: &[crate::plant::input::Interval], from: Time, to: Time) -> bool {
     let last_end = intervals.last().map_or(Time::MIN, |iv| iv.end);
-    from >= last_end || intervals.iter().any(|iv| iv.start <= from && to <= iv.end)
+    let k = intervals.partition_point(|iv| iv.end <= from);
+    from >= last_end
+        || intervals
+            .get(k)
+            .is_some_and(|iv| iv.start <= from && to <= iv.end)
 }
 
 // ---- search ------------------------------------------------------------------------------------------------
