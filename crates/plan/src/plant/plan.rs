@@ -365,15 +365,19 @@ impl Plan {
         dirty: impl IntoIterator<Item = Idx>,
         changed: &mut Vec<Idx>,
     ) -> Vec<Idx> {
-        let mut queued = vec![false; self.problem.operations.len()];
-        let mut heap = BinaryHeap::new();
-        for op in dirty {
-            if !std::mem::replace(&mut queued[op as usize], true) {
-                heap.push(Reverse((self.rank[op as usize], op)));
-            }
-        }
+        // No per-call "queued" array (O(n) to allocate and clear): an operation is only ever pushed before it is
+        // popped (pushes go to higher ranks than the one being popped), so its duplicates pop back to back.
+        let mut heap: BinaryHeap<Reverse<(u32, Idx)>> = dirty
+            .into_iter()
+            .map(|op| Reverse((self.rank[op as usize], op)))
+            .collect();
         let mut violated = Vec::new();
+        let mut last = None;
+        let problem = Arc::clone(&self.problem);
         while let Some(Reverse((_, op))) = heap.pop() {
+            if last.replace(op) == Some(op) {
+                continue;
+            }
             let t = self.compute(op);
             if t.pin_violated() {
                 violated.push(op);
@@ -387,15 +391,10 @@ impl Plan {
             if old.end == t.end {
                 continue;
             }
-            let problem = Arc::clone(&self.problem);
             for &s in &problem.operations[op as usize].successors {
-                if !std::mem::replace(&mut queued[s as usize], true) {
-                    heap.push(Reverse((self.rank[s as usize], s)));
-                }
+                heap.push(Reverse((self.rank[s as usize], s)));
             }
-            if let Some(next) = self.machine_successor(op)
-                && !std::mem::replace(&mut queued[next as usize], true)
-            {
+            if let Some(next) = self.machine_successor(op) {
                 heap.push(Reverse((self.rank[next as usize], next)));
             }
         }
@@ -544,11 +543,12 @@ impl Plan {
         };
         let (rx, ry) = (rank(self, x), rank(self, y));
         let problem = Arc::clone(&self.problem);
-        let mut seen = vec![false; problem.operations.len()];
+        // The affected sets are small: a hash set beats clearing an n-sized array on every move.
+        let mut seen = std::collections::HashSet::new();
         // Forward from y among ranks below x's: reaching x closes a cycle.
         let mut forward = Vec::new();
         let mut stack = vec![y];
-        seen[y as usize] = true;
+        seen.insert(y);
         while let Some(u) = stack.pop() {
             forward.push(u);
             let next = problem.operations[u as usize]
@@ -560,8 +560,7 @@ impl Plan {
                 if v == x {
                     return Err(Cycle(vec![x, y]));
                 }
-                if !seen[v as usize] && rank(self, v) < rx {
-                    seen[v as usize] = true;
+                if rank(self, v) < rx && seen.insert(v) {
                     stack.push(v);
                 }
             }
@@ -569,7 +568,7 @@ impl Plan {
         // Backward from x among ranks above y's.
         let mut backward = Vec::new();
         stack.push(x);
-        seen[x as usize] = true;
+        seen.insert(x);
         while let Some(u) = stack.pop() {
             backward.push(u);
             let previous = problem.operations[u as usize]
@@ -578,8 +577,7 @@ impl Plan {
                 .copied()
                 .chain(self.machine_predecessor(u));
             for v in previous {
-                if !seen[v as usize] && rank(self, v) > ry {
-                    seen[v as usize] = true;
+                if rank(self, v) > ry && seen.insert(v) {
                     stack.push(v);
                 }
             }
