@@ -937,21 +937,48 @@ impl<'a> Search<'a> {
             return None;
         }
         let x = candidates[self.rng.below(candidates.len())];
-        let current = self.plan.work_center_of(x);
-        let others: Vec<Idx> = p.operations[x as usize]
-            .alternatives
-            .iter()
-            .map(|a| a.work_center)
-            .filter(|&w| w != current)
-            .collect();
-        let wc = others[self.rng.below(others.len())];
-        let (ready, _) = routing_ready(&self.plan, x);
-        let seq = self.plan.sequence(wc);
-        // Starts are non-decreasing along a sequence.
-        let at = seq.partition_point(|&o| self.plan.timing(o).start < ready);
+        let plan = &self.plan;
+        let current = plan.work_center_of(x);
+        let def = &p.operations[x as usize];
+        let (ready, _) = routing_ready(plan, x);
+        // Where `x` would go on `wc` (after the operations starting before it is ready; starts are
+        // non-decreasing along a sequence) and a quick estimate of when it would end there.
+        let slot = |wc: Idx, duration: Millis| {
+            let seq = plan.sequence(wc);
+            let at = seq
+                .partition_point(|&o| plan.timing(o).start < ready)
+                .max(lowest_index(plan, wc, x));
+            let (after, previous) = match at.checked_sub(1).map(|k| seq[k]) {
+                Some(prev) => (
+                    plan.timing(prev).end,
+                    Some(p.operations[prev as usize].product),
+                ),
+                None => (p.now, p.work_centers[wc as usize].initial_product),
+            };
+            let work = p.changeover(wc, previous, def.product) + duration;
+            let end = plan
+                .availability(wc)
+                .place(ready.max(after), work, def.may_pause)
+                .end;
+            (at, end)
+        };
+        // Mostly the alternative that would finish it first (e.g. a faster one where a long uninterruptible
+        // run fits a shift), sometimes any, for diversity.
+        let others = def.alternatives.iter().filter(|a| a.work_center != current);
+        let (wc, at) = if self.rng.unit() < 0.75 {
+            others
+                .map(|a| (a.work_center, slot(a.work_center, a.duration)))
+                .min_by_key(|&(_, (_, end))| end)
+                .map(|(wc, (at, _))| (wc, at))?
+        } else {
+            let others: Vec<_> = others.collect();
+            let a = others[self.rng.below(others.len())];
+            (a.work_center, slot(a.work_center, a.duration).0)
+        };
+        let len = plan.sequence(wc).len();
         let index = (at + self.rng.below(3))
             .saturating_sub(1)
-            .clamp(lowest_index(&self.plan, wc, x), seq.len());
+            .clamp(lowest_index(plan, wc, x), len);
         Some(Move {
             op: x,
             wc,
