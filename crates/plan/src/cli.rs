@@ -94,6 +94,19 @@ pub enum PlanCommand {
         #[arg(long)]
         model: Option<PathBuf>,
     },
+    /// Improve a plant plan (plan.json): minimise weighted tardiness, then makespan; prints KPIs before/after.
+    Optimize {
+        plan: PathBuf,
+        #[arg(long, default_value = "10s", value_parser = parse_duration)]
+        time: Duration,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the improved plan here (plan.json format).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// Runs a command, printing to stdout (improvements stream to stderr).
@@ -135,6 +148,7 @@ pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(
             }
             if !plant.is_empty() {
                 cli_plant::bench_propagation(&plant, edits, seed, progress, out)?;
+                crate::cli_optimize::bench_plant_optimizer(&plant, &times, seed, threads, out)?;
             }
             match jobshop {
                 Some(dir) => bench_cmd(&dir, &times, &instances, seed, threads, out, progress),
@@ -160,6 +174,13 @@ pub fn run_to(cmd: PlanCommand, out: &mut dyn Write, progress: bool) -> Result<(
             out,
         )
         .map(|_| ()),
+        PlanCommand::Optimize {
+            plan,
+            time,
+            seed,
+            threads,
+            out: out_file,
+        } => crate::cli_optimize::run_optimize(&plan, time, seed, threads, out_file, out, progress),
     }
 }
 

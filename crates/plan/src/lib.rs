@@ -6,6 +6,7 @@
 //! - [`cli`]: the `takt plan …` subcommands.
 
 pub mod cli;
+pub mod cli_optimize;
 pub mod cli_plant;
 pub mod cli_risk;
 pub mod duration;

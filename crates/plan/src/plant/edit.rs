@@ -267,12 +267,7 @@ impl Plan {
             self.set_sequence(from, old_seq);
         }
         self.set_sequence(wc, new_seq);
-        // The old neighbours' new edge is implied by the old order; only the moved operation's two new
-        // sequence edges can contradict the current topological ranks — and then a full re-rank is needed.
-        if self.rank_respects_sequence_edges_of(op) {
-            return Ok(dirty);
-        }
-        self.recompute_rank()
+        self.repair_rank(op)
             .map_err(|Cycle(_)| EditError::Precedence {
                 operation: self.problem.operations[op as usize].id.clone(),
             })?;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod generate;
 pub mod input;
 pub mod kpi;
+pub mod optimize;
 mod plan;
 pub mod problem;
 pub mod risk;
@@ -25,6 +26,9 @@ pub use edit::{Edit, EditOutcome, EditablePlan, MoveTarget};
 pub use error::{EditError, InputError};
 pub use input::PlanInput;
 pub use kpi::Kpis;
+pub use optimize::{
+    Objective, OptimizeConfig, OptimizeResult, Progress, StopReason, check_feasible, optimize,
+};
 pub use plan::{Plan, Timing};
 pub use problem::{Idx, Problem};
 pub use risk::{

@@ -407,33 +407,46 @@ impl Plan {
     /// Recomputes `dirty` and whatever their changes reach. Returns the operations recomputed whose pin is
     /// now violated.
     pub(crate) fn propagate_from(&mut self, dirty: impl IntoIterator<Item = Idx>) -> Vec<Idx> {
-        let mut queued = vec![false; self.problem.operations.len()];
-        let mut heap = BinaryHeap::new();
-        for op in dirty {
-            if !std::mem::replace(&mut queued[op as usize], true) {
-                heap.push(Reverse((self.rank[op as usize], op)));
-            }
-        }
+        self.propagate_tracked(dirty, &mut Vec::new())
+    }
+
+    /// [`Plan::propagate_from`] that also appends to `changed` every operation whose timing changed (the
+    /// optimizer updates its objective from those alone).
+    pub(crate) fn propagate_tracked(
+        &mut self,
+        dirty: impl IntoIterator<Item = Idx>,
+        changed: &mut Vec<Idx>,
+    ) -> Vec<Idx> {
+        // No per-call "queued" array (O(n) to allocate and clear): an operation is only ever pushed before it is
+        // popped (pushes go to higher ranks than the one being popped), so its duplicates pop back to back.
+        let mut heap: BinaryHeap<Reverse<(u32, Idx)>> = dirty
+            .into_iter()
+            .map(|op| Reverse((self.rank[op as usize], op)))
+            .collect();
         let mut violated = Vec::new();
+        let mut last = None;
+        let problem = Arc::clone(&self.problem);
         while let Some(Reverse((_, op))) = heap.pop() {
+            if last.replace(op) == Some(op) {
+                continue;
+            }
             let t = self.compute(op);
             if t.pin_violated() {
                 violated.push(op);
             }
             let old = *self.timing.get(op as usize);
             // Successors read only the end.
-            if !self.timing.set(op as usize, t) || old.end == t.end {
+            if !self.timing.set(op as usize, t) {
                 continue;
             }
-            let problem = Arc::clone(&self.problem);
-            for &s in &problem.operations[op as usize].successors {
-                if !std::mem::replace(&mut queued[s as usize], true) {
-                    heap.push(Reverse((self.rank[s as usize], s)));
-                }
+            changed.push(op);
+            if old.end == t.end {
+                continue;
             }
-            if let Some(next) = self.machine_successor(op)
-                && !std::mem::replace(&mut queued[next as usize], true)
-            {
+            for &s in &problem.operations[op as usize].successors {
+                heap.push(Reverse((self.rank[s as usize], s)));
+            }
+            if let Some(next) = self.machine_successor(op) {
                 heap.push(Reverse((self.rank[next as usize], next)));
             }
         }
@@ -557,16 +570,6 @@ impl Plan {
         }
     }
 
-    /// Whether `op`'s sequence edges (from its predecessor, to its successor) agree with the current ranks.
-    pub(crate) fn rank_respects_sequence_edges_of(&self, op: Idx) -> bool {
-        let rank = |o: Idx| self.rank[o as usize];
-        self.machine_predecessor(op)
-            .is_none_or(|p| rank(p) < rank(op))
-            && self
-                .machine_successor(op)
-                .is_none_or(|s| rank(op) < rank(s))
-    }
-
     /// Refreshes the topological ranks after the sequence edges changed; a cycle leaves them untouched.
     pub(crate) fn recompute_rank(&mut self) -> Result<(), Cycle> {
         let order = self.kahn_order()?;
@@ -576,6 +579,96 @@ impl Plan {
         }
         self.rank = Arc::new(rank);
         Ok(())
+    }
+
+    /// Restores the topological ranks after `op` was taken out of one sequence and inserted into another (or
+    /// the same) one. Taking it out only removed edges (and bridged its neighbours, an edge the ranks already
+    /// respected), so only the new edges `a → op` and `op → b` can run against the ranks — and not both, since
+    /// `a → b` was an edge. For that one edge, Pearce–Kelly reorders just the operations between its ends that
+    /// it affects, instead of re-sorting the whole plan. A cycle leaves the ranks untouched.
+    pub(crate) fn repair_rank(&mut self, op: Idx) -> Result<(), Cycle> {
+        let rank = |plan: &Self, o: Idx| plan.rank[o as usize];
+        let (x, y) = match (self.machine_predecessor(op), self.machine_successor(op)) {
+            (Some(a), _) if rank(self, a) > rank(self, op) => (a, op),
+            (_, Some(b)) if rank(self, op) > rank(self, b) => (op, b),
+            _ => return Ok(()),
+        };
+        let (rx, ry) = (rank(self, x), rank(self, y));
+        let problem = Arc::clone(&self.problem);
+        // The affected sets are small: a hash set beats clearing an n-sized array on every move.
+        let mut seen = std::collections::HashSet::new();
+        // Forward from y among ranks below x's: reaching x closes a cycle.
+        let mut forward = Vec::new();
+        let mut stack = vec![y];
+        seen.insert(y);
+        while let Some(u) = stack.pop() {
+            forward.push(u);
+            let next = problem.operations[u as usize]
+                .successors
+                .iter()
+                .copied()
+                .chain(self.machine_successor(u));
+            for v in next {
+                if v == x {
+                    return Err(Cycle(vec![x, y]));
+                }
+                if rank(self, v) < rx && seen.insert(v) {
+                    stack.push(v);
+                }
+            }
+        }
+        // Backward from x among ranks above y's.
+        let mut backward = Vec::new();
+        stack.push(x);
+        seen.insert(x);
+        while let Some(u) = stack.pop() {
+            backward.push(u);
+            let previous = problem.operations[u as usize]
+                .predecessors
+                .iter()
+                .copied()
+                .chain(self.machine_predecessor(u));
+            for v in previous {
+                if rank(self, v) > ry && seen.insert(v) {
+                    stack.push(v);
+                }
+            }
+        }
+        // x's ancestors then y's descendants, each in their old relative order, take the same set of ranks.
+        backward.sort_unstable_by_key(|&o| rank(self, o));
+        forward.sort_unstable_by_key(|&o| rank(self, o));
+        let mut pool: Vec<u32> = backward
+            .iter()
+            .chain(&forward)
+            .map(|&o| rank(self, o))
+            .collect();
+        pool.sort_unstable();
+        let ranks = Arc::make_mut(&mut self.rank);
+        for (&o, r) in backward.iter().chain(&forward).zip(pool) {
+            ranks[o as usize] = r;
+        }
+        Ok(())
+    }
+
+    /// Whether every routing and sequence edge goes from a lower to a higher rank (for tests).
+    #[cfg(test)]
+    pub(crate) fn ranks_consistent(&self) -> bool {
+        let p = &self.problem;
+        let mut seen = vec![false; self.rank.len()];
+        for &r in self.rank.iter() {
+            if r as usize >= seen.len() || std::mem::replace(&mut seen[r as usize], true) {
+                return false;
+            }
+        }
+        (0..p.operations.len() as Idx).all(|op| {
+            let r = self.rank[op as usize];
+            p.operations[op as usize]
+                .successors
+                .iter()
+                .copied()
+                .chain(self.machine_successor(op))
+                .all(|s| self.rank[s as usize] > r)
+        })
     }
 
     // ---- structure changes used by edits -----------------------------------------------------------------
