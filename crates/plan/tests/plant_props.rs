@@ -287,6 +287,10 @@ proptest! {
                 }
             }
         }
+        // The edited plan saved and loaded again is the same schedule.
+        let saved = editable.plan().to_input(&input);
+        let reloaded = Plan::from_input(&saved).map_err(|e| TestCaseError::fail(format!("reload: {e}")))?;
+        prop_assert_eq!(reloaded.schedule(), editable.plan().schedule());
         // Undo walks back through every accepted state exactly; redo walks forward again.
         for expected in states.iter().rev().skip(1) {
             editable.undo().map_err(|e| TestCaseError::fail(e.to_string()))?;

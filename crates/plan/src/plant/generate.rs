@@ -194,6 +194,7 @@ pub fn generate(config: &GeneratorConfig) -> PlanInput {
                 may_pause: stage.may_pause,
                 assigned: None,
                 pinned_start: None,
+                not_before: None,
                 in_progress: None,
             });
             previous = Some(id);

@@ -131,6 +131,9 @@ pub struct OperationInput {
     /// Pinned operations keep this start and their work center; nothing may move them.
     #[serde(default)]
     pub pinned_start: Option<Time>,
+    /// Start no earlier than this (set by dragging an operation to a time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Time>,
     /// Running now: started at `started` on `assigned`, with `remaining_quantity` still to make.
     #[serde(default)]
     pub in_progress: Option<InProgress>,

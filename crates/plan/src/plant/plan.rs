@@ -100,6 +100,7 @@ impl Plan {
 
         let mut wc_of = Vec::with_capacity(n);
         let mut pinned = vec![NONE; n];
+        let mut not_before = vec![NONE; n];
         for (i, op) in input.operations.iter().enumerate() {
             let def = &problem.operations[i];
             let wc = match (&def.in_progress, &op.assigned) {
@@ -126,6 +127,9 @@ impl Plan {
             wc_of.push(wc);
             if let Some(pin) = op.pinned_start {
                 pinned[i] = pin;
+            }
+            if let Some(t) = op.not_before {
+                not_before[i] = t;
             }
         }
 
@@ -236,7 +240,7 @@ impl Plan {
             .collect();
         let mut plan = Self {
             wc_of: ChunkVec::from_vec(first_choice),
-            not_before: ChunkVec::filled(NONE, n),
+            not_before: ChunkVec::from_vec(not_before),
             pinned: ChunkVec::from_vec(pinned),
             sequences: (0..n_wc).map(|_| Arc::new(Vec::new())).collect(),
             position: ChunkVec::filled(0, n),
@@ -310,6 +314,7 @@ impl Plan {
             for &pred in &def.predecessors {
                 ready = ready.max(end[pred as usize]);
             }
+            ready = ready.max(*self.not_before.get(op as usize));
             let pin = *self.pinned.get(op as usize);
             if pin != NONE {
                 ready = pin;

@@ -56,6 +56,7 @@ impl Plan {
             let i = i as Idx;
             op.assigned = Some(p.work_centers[self.work_center_of(i) as usize].id.clone());
             op.pinned_start = self.pinned_start(i);
+            op.not_before = self.not_before(i);
         }
         for (o, order) in out.orders.iter_mut().enumerate() {
             order.release += self.order_delay(o as Idx);
