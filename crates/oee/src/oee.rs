@@ -51,7 +51,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use takt_model::{CounterKind, Product, ShiftInstance, StateKind};
 
-/// Thresholds of the engine.
+/// Thresholds of the engine. Use the same micro-stop threshold as the [`crate::DowntimeLog`]
+/// that produced the events: the log flags micro-stops, the engine uses the threshold to tell
+/// a restart after a breakdown (a start) from one after a micro-stop (not a start).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
 pub struct OeeConfig {
     /// Stops shorter than this are micro-stops (default 2 min).

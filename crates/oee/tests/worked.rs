@@ -350,3 +350,38 @@ fn supervisor_edits_move_losses_between_categories() {
     assert_eq!((o.losses.breakdowns, o.losses.setups), (0, 50 * MIN));
     check_identity(&o);
 }
+
+#[test]
+fn a_stop_across_a_break_counts_once_and_only_its_planned_part() {
+    use StateKind::*;
+    // Down 230–280 spans the 240–270 break: 20 planned minutes, one event.
+    let events: Vec<StateEvent> = [(0, Running), (230, Down), (280, Running)]
+        .into_iter()
+        .map(|(m, k)| StateEvent::new(at(m), k, Some("mech/motor")))
+        .collect();
+    let tl = StateTimeline::from_events(wc(), &events, at(480));
+    let downtime = derive_events(&tl, 2 * MIN);
+    let cycles = ideal();
+    let planned = plan().planned_time();
+    let engine = OeeEngine::new(OeeInputs {
+        timeline: &tl,
+        downtime: &downtime,
+        counts: &[],
+        ideal_cycles: &cycles,
+        planned: &planned,
+        reasons: None,
+        config: OeeConfig::default(),
+    });
+    let o = engine.range(Interval::new(at(0), at(480)));
+    assert_eq!(o.by_reason.len(), 1);
+    assert_eq!(o.by_reason[0].reason.as_deref(), Some("mech/motor"));
+    assert_eq!(
+        (o.by_reason[0].duration_ms, o.by_reason[0].events),
+        (20 * MIN, 1)
+    );
+    assert_eq!(o.run_time_ms, 430 * MIN);
+    // No parts: performance and quality are 0, and all run time is reduced speed.
+    assert_eq!((o.performance, o.quality, o.oee), (0.0, 0.0, 0.0));
+    assert_eq!(o.losses.reduced_speed, 430 * MIN);
+    check_identity(&o);
+}
