@@ -2,7 +2,7 @@
 
 use crate::state::AppState;
 use takt_plant::PlantSnapshot;
-use takt_runtime::{Settings, SettingsView, TaktError};
+use takt_runtime::{AlertsView, Settings, SettingsView, TaktError, current_user};
 use tauri::State;
 
 /// The whole live plant: lines, work centers, link status, diagnostics.
@@ -38,4 +38,29 @@ pub fn restart_app<R: tauri::Runtime>(app: tauri::AppHandle<R>, state: State<'_,
         Some(hook) => hook(),
         None => app.request_restart(),
     }
+}
+
+/// The andon list: open alerts, cleared ones not yet acknowledged, recent history.
+#[tauri::command]
+#[specta::specta]
+pub fn get_alerts(state: State<'_, AppState>) -> AlertsView {
+    state.takt.alerts().view()
+}
+
+/// Acknowledges one alert (as the signed-in operating-system user).
+#[tauri::command]
+#[specta::specta]
+pub fn acknowledge_alert(state: State<'_, AppState>, id: u64) -> Result<(), TaktError> {
+    state
+        .takt
+        .alerts()
+        .acknowledge(id, &current_user())
+        .map_err(|e| TaktError::not_found(e.to_string()))
+}
+
+/// Acknowledges every alert that needs attention.
+#[tauri::command]
+#[specta::specta]
+pub fn acknowledge_all_alerts(state: State<'_, AppState>) {
+    state.takt.alerts().acknowledge_all(&current_user());
 }

@@ -6,6 +6,7 @@
 //!
 //! The UI's `ui/src/bindings.ts` is generated from [`specta_builder`] (see `bindings` tests).
 
+pub mod andon;
 pub mod commands;
 pub mod events;
 pub mod state;
@@ -25,8 +26,14 @@ macro_rules! specta_builder {
                 $crate::commands::get_settings,
                 $crate::commands::save_settings,
                 $crate::commands::restart_app::<$runtime>,
+                $crate::commands::get_alerts,
+                $crate::commands::acknowledge_alert,
+                $crate::commands::acknowledge_all_alerts,
             ])
-            .events(tauri_specta::collect_events![$crate::events::PlantUpdate])
+            .events(tauri_specta::collect_events![
+                $crate::events::PlantUpdate,
+                $crate::andon::AlertsUpdate
+            ])
             // Timestamps and counters are i64/u64 in Rust; milliseconds since 1970 and
             // part counts stay far below 2^53, where JavaScript numbers are exact.
             .dangerously_cast_bigints_to_number()
@@ -61,12 +68,15 @@ pub fn app_builder<R: Runtime>(
     specta: tauri_specta::Builder<R>,
 ) -> tauri::Builder<R> {
     let plant = state.takt.plant().clone();
+    let alerts = state.takt.alerts().clone();
     builder
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
             events::spawn_plant_updates(app.handle().clone(), plant);
+            andon::spawn_alert_updates(app.handle().clone(), alerts);
             Ok(())
         })
 }
@@ -107,6 +117,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    andon::create_tray(app.handle());
     app.run(move |_, event| {
         if let tauri::RunEvent::Exit = event {
             // Let the historian write what it still holds before the process ends.

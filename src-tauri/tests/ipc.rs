@@ -168,3 +168,18 @@ fn restart_app_requests_a_restart() {
     );
     assert_eq!(requested.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn alert_commands_list_and_refuse_unknown_ids() {
+    let h = start();
+    let view = invoke(&h.window, "get_alerts", json!({})).expect("get_alerts");
+    assert!(view["alerts"].is_array(), "{view}");
+    assert!(view["unacknowledged"].is_u64(), "{view}");
+    let err = invoke(&h.window, "acknowledge_alert", json!({ "id": 987_654 }))
+        .expect_err("unknown alert");
+    assert_eq!(err["kind"], "not_found", "{err}");
+    assert_eq!(err["message"], "no alert #987654", "{err}");
+    invoke(&h.window, "acknowledge_all_alerts", json!({})).expect("acknowledge all");
+    let view = invoke(&h.window, "get_alerts", json!({})).expect("get_alerts");
+    assert_eq!(view["unacknowledged"], 0, "{view}");
+}

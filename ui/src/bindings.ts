@@ -15,14 +15,88 @@ export const commands = {
 	saveSettings: (settings: Settings, password: string | null) => typedError<null, TaktError>(__TAURI_INVOKE("save_settings", { settings, password })),
 	/**  Restarts the app so saved settings take effect (after the window's exit handlers run). */
 	restartApp: () => __TAURI_INVOKE<void>("restart_app"),
+	/**  The andon list: open alerts, cleared ones not yet acknowledged, recent history. */
+	getAlerts: () => __TAURI_INVOKE<AlertsView>("get_alerts"),
+	/**  Acknowledges one alert (as the signed-in operating-system user). */
+	acknowledgeAlert: (id: number) => typedError<null, TaktError>(__TAURI_INVOKE("acknowledge_alert", { id })),
+	/**  Acknowledges every alert that needs attention. */
+	acknowledgeAllAlerts: () => __TAURI_INVOKE<void>("acknowledge_all_alerts"),
 };
 
 /** Events */
 export const events = {
+	alertsUpdate: makeEvent<AlertsUpdate, AlertsUpdate>("alerts-update"),
 	plantUpdate: makeEvent<PlantUpdate, PlantUpdate>("plant-update"),
 };
 
 /* Types */
+export type Acknowledgement = {
+	by: string,
+	at_ms: number,
+};
+
+export type Alert = {
+	id: number,
+	kind: AlertKind,
+	severity: Severity,
+	/**  Equipment path of the work center or line. */
+	subject: string,
+	/**  Display name of the subject. */
+	subject_name: string,
+	/**  What is wrong, in words, with the numbers that triggered it. */
+	message: string,
+	raised_ms: number,
+	/**  When the condition ended; `None` while it holds. */
+	cleared_ms: number | null,
+	acknowledged: Acknowledgement | null,
+};
+
+/**  What an alert is about. */
+export type AlertKind = 
+/**  A work center has been down longer than the rule allows. */
+"down_too_long" | 
+/**  A line has made less than the rule's share of its standard output over the window. */
+"rate_under_standard" | 
+/**  A work center's scrap share this shift is above the rule's limit. */
+"scrap_over_limit" | 
+/**  No message from a work center for longer than the stale threshold. */
+"feed_stale" | 
+/**  A work center is offline (never heard from, or silent past the offline threshold). */
+"feed_offline";
+
+/**  Thresholds of the alert rules; a zero threshold turns its rule off. Defaults are common andon settings. */
+export type AlertRules = {
+	/**  A work center down longer than this (minutes) raises a warning… */
+	down_minutes?: number,
+	/**  …which becomes critical after this long. */
+	down_critical_minutes?: number,
+	/**  A line making less than this share of its standard output (percent)… */
+	rate_under_percent?: number | null,
+	/**  …over this window (minutes). */
+	rate_window_minutes?: number,
+	/**  A work center whose scrap share this shift is above this (percent)… */
+	scrap_over_percent?: number | null,
+	/**  …once it has made at least this many parts (fewer are noise). */
+	scrap_min_parts?: number,
+	/**  Alert on stale feeds (no message for longer than the stale threshold). */
+	feed_stale?: boolean,
+	/**  Alert on work centers going offline after they had been heard from. */
+	feed_offline?: boolean,
+};
+
+/**  The alert list changed. */
+export type AlertsUpdate = AlertsView;
+
+/**  What the alerts panel and the tray badge show. */
+export type AlertsView = {
+	/**  Newest first: open ones, then cleared ones still waiting for an acknowledgement, then history. */
+	alerts: Alert[],
+	/**  Not yet acknowledged: the badge count. */
+	unacknowledged: number,
+	/**  Bumped on every change. */
+	version: number,
+};
+
 export type BrokerSettings = {
 	host: string,
 	port: number,
@@ -58,7 +132,9 @@ export type Diagnostics = {
  */
 export type EquipmentPath = string;
 
-export type ErrorKind = "settings" | "database" | "broker" | "internal";
+export type ErrorKind = "settings" | "database" | "broker" | 
+/**  The thing asked for does not exist (e.g. an alert id). */
+"not_found" | "internal";
 
 /**  How fresh a work center's feed is. */
 export type FeedHealth = 
@@ -148,6 +224,8 @@ export type Settings = {
 	database_url?: string | null,
 	stale_after_s?: number,
 	offline_after_s?: number,
+	/**  Andon thresholds; missing fields take their defaults. */
+	alerts?: AlertRules,
 };
 
 /**  What the settings dialog shows: the settings without the password. */
@@ -161,6 +239,8 @@ export type SettingsView = {
 	/**  Why the settings file could not be read (Takt then runs on defaults: the demo plant). */
 	load_error: string | null,
 };
+
+export type Severity = "warning" | "critical";
 
 /**  One concrete occurrence of a shift. */
 export type ShiftInstance = {

@@ -9,6 +9,8 @@ pub enum ErrorKind {
     Settings,
     Database,
     Broker,
+    /// The thing asked for does not exist (e.g. an alert id).
+    NotFound,
     Internal,
 }
 
@@ -29,5 +31,9 @@ impl TaktError {
 
     pub fn settings(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Settings, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, message)
     }
 }

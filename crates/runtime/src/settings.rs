@@ -5,9 +5,10 @@ use crate::{Paths, TaktError};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use std::path::Path;
+use takt_alerts::AlertRules;
 use takt_connect::BrokerSettings;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct Settings {
     /// The plant's broker; `null` runs the embedded demo plant.
     #[serde(default)]
@@ -20,6 +21,9 @@ pub struct Settings {
     pub stale_after_s: u32,
     #[serde(default = "default_offline")]
     pub offline_after_s: u32,
+    /// Andon thresholds; missing fields take their defaults.
+    #[serde(default)]
+    pub alerts: AlertRules,
 }
 
 fn default_stale() -> u32 {
@@ -37,12 +41,13 @@ impl Default for Settings {
             database_url: None,
             stale_after_s: default_stale(),
             offline_after_s: default_offline(),
+            alerts: AlertRules::default(),
         }
     }
 }
 
 /// What the settings dialog shows: the settings without the password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct SettingsView {
     pub settings: Settings,
     pub has_password: bool,
@@ -100,6 +105,22 @@ impl Settings {
         if self.stale_after_s == 0 || self.offline_after_s <= self.stale_after_s {
             return Err(TaktError::settings(
                 "offline threshold must be longer than the stale threshold, both above 0 s",
+            ));
+        }
+        let a = &self.alerts;
+        if !(a.rate_under_percent.is_finite() && (0.0..=100.0).contains(&a.rate_under_percent)) {
+            return Err(TaktError::settings(
+                "alert rate threshold must be 0–100 % (0 turns it off)",
+            ));
+        }
+        if !(a.scrap_over_percent.is_finite() && (0.0..=100.0).contains(&a.scrap_over_percent)) {
+            return Err(TaktError::settings(
+                "alert scrap threshold must be 0–100 % (0 turns it off)",
+            ));
+        }
+        if a.down_critical_minutes > 0 && a.down_critical_minutes < a.down_minutes {
+            return Err(TaktError::settings(
+                "the critical down-time alert must not come before the first one",
             ));
         }
         Ok(())

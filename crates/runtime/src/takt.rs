@@ -1,6 +1,6 @@
 //! Starting and stopping a running Takt.
 
-use crate::{Paths, Settings, SettingsView, TaktError};
+use crate::{Alerts, Paths, Settings, SettingsView, TaktError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +44,7 @@ pub struct Takt {
     shutdown: watch::Sender<bool>,
     store: Option<Store>,
     historian: Mutex<Option<JoinHandle<()>>>,
+    alerts: Alerts,
 }
 
 impl Takt {
@@ -116,6 +117,8 @@ impl Takt {
         let historian = store
             .as_ref()
             .map(|store| spawn_historian(store.clone(), &plant, shutdown_rx.clone()));
+        let alerts = Alerts::new(settings.alerts.clone());
+        alerts.spawn(plant.clone(), shutdown_rx.clone());
         Takt {
             plant,
             settings,
@@ -124,6 +127,7 @@ impl Takt {
             shutdown,
             store,
             historian: Mutex::new(historian),
+            alerts,
         }
     }
 
@@ -137,6 +141,11 @@ impl Takt {
 
     pub fn paths(&self) -> &Paths {
         &self.paths
+    }
+
+    /// The andon: alert list, acknowledgements, change notifications.
+    pub fn alerts(&self) -> &Alerts {
+        &self.alerts
     }
 
     pub fn store(&self) -> Option<&Store> {

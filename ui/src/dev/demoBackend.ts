@@ -4,7 +4,7 @@
 // URL switches: ?broker=down  ?database=down  ?theme=light  ?keys=2  (keys typed after load)
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { PlantSnapshot, PlantUpdate, SettingsView, StateKind, WorkCenterLive } from "../lib/backend";
+import type { AlertsView, PlantSnapshot, PlantUpdate, SettingsView, StateKind, WorkCenterLive } from "../lib/backend";
 import { theme } from "../lib/theme.svelte";
 import { link, makeDemoSnapshot } from "./demoPlant";
 
@@ -55,11 +55,53 @@ export function installDemoBackend(): void {
     };
   }
 
+  let alerts: AlertsView = {
+    version: 1,
+    unacknowledged: 2,
+    alerts: [
+      {
+        id: 2,
+        kind: "down_too_long",
+        severity: "critical",
+        subject: "acme/freiburg/packaging/line-2/labeler",
+        subject_name: "Labeler",
+        message: "Down for 34 min (reason E-101)",
+        raised_ms: now - 24 * 60_000,
+        cleared_ms: null,
+        acknowledged: null,
+      },
+      {
+        id: 1,
+        kind: "scrap_over_limit",
+        severity: "warning",
+        subject: "acme/freiburg/molding/line-5/press-2",
+        subject_name: "Press 2",
+        message: "Scrap 6.4 % this shift (41 of 640); limit 5 %",
+        raised_ms: now - 55 * 60_000,
+        cleared_ms: now - 12 * 60_000,
+        acknowledged: null,
+      },
+    ],
+  };
+  const acknowledge = (ids: number[]) => {
+    const list = alerts.alerts.map((a) => (ids.includes(a.id) && !a.acknowledged ? { ...a, acknowledged: { by: "supervisor", at_ms: Date.now() } } : a));
+    alerts = { version: alerts.version + 1, alerts: list, unacknowledged: list.filter((a) => !a.acknowledged).length };
+    void emit("alerts-update", alerts);
+  };
+
   mockIPC(
     (cmd, args) => {
       switch (cmd) {
         case "get_snapshot":
           return snap;
+        case "get_alerts":
+          return alerts;
+        case "acknowledge_alert":
+          acknowledge([(args as { id: number }).id]);
+          return null;
+        case "acknowledge_all_alerts":
+          acknowledge(alerts.alerts.map((a) => a.id));
+          return null;
         case "get_settings":
           return settings;
         case "save_settings": {

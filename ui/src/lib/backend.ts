@@ -2,6 +2,7 @@
 // never from ../bindings directly, so the transport can be swapped or mocked in one place.
 import { commands, events } from "../bindings";
 import type {
+  AlertsView,
   PlantSnapshot,
   PlantUpdate,
   Settings,
@@ -10,6 +11,10 @@ import type {
 } from "../bindings";
 
 export type {
+  Alert,
+  AlertKind,
+  AlertRules,
+  AlertsView,
   BrokerSettings,
   Diagnostics,
   EquipmentPath,
@@ -22,6 +27,7 @@ export type {
   Settings,
   SettingsView,
   ShiftInstance,
+  Severity,
   StateKind,
   TaktError,
   TopicDiagnostic,
@@ -40,9 +46,13 @@ export interface Backend {
   saveSettings(settings: Settings, password: string | null): Promise<SaveResult>;
   restartApp(): Promise<void>;
   onPlantUpdate(handler: (update: PlantUpdate) => void): Promise<Unsubscribe>;
+  getAlerts(): Promise<AlertsView>;
+  acknowledgeAlert(id: number): Promise<SaveResult>;
+  acknowledgeAllAlerts(): Promise<void>;
+  onAlertsUpdate(handler: (view: AlertsView) => void): Promise<Unsubscribe>;
 }
 
-const ERROR_KINDS: readonly TaktError["kind"][] = ["settings", "database", "broker", "internal"];
+const ERROR_KINDS: readonly TaktError["kind"][] = ["settings", "database", "broker", "not_found", "internal"];
 
 /** Normalises anything a rejected invoke can carry (TaktError, string, Error) into a TaktError. */
 export function toTaktError(e: unknown): TaktError {
@@ -74,12 +84,28 @@ export const tauriBackend: Backend = {
   },
   restartApp: () => commands.restartApp(),
   async onPlantUpdate(handler) {
-    const unlisten = await events.plantUpdate.listen((event) => handler(event.payload));
-    return () => {
-      // Unlistening only fails when the IPC bridge is already gone (window closing).
-      Promise.resolve()
-        .then(unlisten)
-        .catch(() => {});
-    };
+    return unsubscriber(await events.plantUpdate.listen((event) => handler(event.payload)));
+  },
+  getAlerts: () => commands.getAlerts(),
+  async acknowledgeAlert(id) {
+    try {
+      const r = await commands.acknowledgeAlert(id);
+      return r.status === "ok" ? { status: "ok", data: null } : { status: "error", error: toTaktError(r.error) };
+    } catch (e) {
+      return { status: "error", error: toTaktError(e) };
+    }
+  },
+  acknowledgeAllAlerts: () => commands.acknowledgeAllAlerts(),
+  async onAlertsUpdate(handler) {
+    return unsubscriber(await events.alertsUpdate.listen((event) => handler(event.payload)));
   },
 };
+
+function unsubscriber(unlisten: () => void): Unsubscribe {
+  return () => {
+    // Unlistening only fails when the IPC bridge is already gone (window closing).
+    Promise.resolve()
+      .then(unlisten)
+      .catch(() => {});
+  };
+}

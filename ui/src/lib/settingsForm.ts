@@ -1,4 +1,4 @@
-import type { BrokerSettings, Settings, SettingsView } from "./backend";
+import type { AlertRules, BrokerSettings, Settings, SettingsView } from "./backend";
 
 /** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
 export type SettingsForm = {
@@ -16,6 +16,8 @@ export type SettingsForm = {
   databaseUrl: string;
   staleAfter: string;
   offlineAfter: string;
+  /** Alert thresholds: not edited in the dialog (yet), but kept when saving. */
+  alerts?: AlertRules;
 };
 
 export type FieldErrors = Partial<Record<keyof SettingsForm, string>>;
@@ -48,6 +50,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     databaseUrl: s.database_url ?? "",
     staleAfter: String(s.stale_after_s ?? 30),
     offlineAfter: String(s.offline_after_s ?? 300),
+    ...(s.alerts ? { alerts: s.alerts } : {}),
   };
 }
 
@@ -98,6 +101,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
     database_url: f.database === "url" ? f.databaseUrl.trim() : null,
     stale_after_s: Number(f.staleAfter.trim()),
     offline_after_s: Number(f.offlineAfter.trim()),
+    ...(f.alerts ? { alerts: f.alerts } : {}),
   };
 }
 

@@ -1,1 +1,1 @@
-export type View = "overview" | "diagnostics";
+export type View = "overview" | "diagnostics" | "alerts";

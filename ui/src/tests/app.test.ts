@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import App from "../App.svelte";
-import type { PlantSnapshot, PlantUpdate, Settings, SettingsView, WorkCenterLive } from "../lib/backend";
+import type { AlertsView, PlantSnapshot, PlantUpdate, Settings, SettingsView, WorkCenterLive } from "../lib/backend";
 import { link, makeDemoSnapshot } from "../dev/demoPlant";
 import { THEME_KEY } from "../lib/theme.svelte";
 
@@ -25,10 +25,13 @@ const SETTINGS: SettingsView = {
 type Calls = { cmd: string; args: unknown }[];
 
 /** Fakes the Rust side at the IPC level; `plugin:event|*` is handled by the mocks themselves. */
+const NO_ALERTS: AlertsView = { alerts: [], unacknowledged: 0, version: 0 };
+
 function backend(
   snapshot: PlantSnapshot,
   save?: (settings: Settings, password: string | null) => unknown,
   settings: SettingsView = SETTINGS,
+  alerts: AlertsView = NO_ALERTS,
 ): Calls {
   const calls: Calls = [];
   mockIPC(
@@ -44,6 +47,11 @@ function backend(
           return save ? save(a.settings, a.password) : null;
         }
         case "restart_app":
+          return null;
+        case "get_alerts":
+          return alerts;
+        case "acknowledge_alert":
+        case "acknowledge_all_alerts":
           return null;
         default:
           throw new Error(`unexpected command ${cmd}`);
@@ -366,5 +374,56 @@ describe("startup ordering", () => {
       release();
       await waitFor(() => expect(cell(path).dataset.state).toBe("blocked"), { timeout: 200 });
     });
+  });
+});
+
+describe("alerts", () => {
+  const down: AlertsView = {
+    version: 3,
+    unacknowledged: 1,
+    alerts: [
+      {
+        id: 7,
+        kind: "down_too_long",
+        severity: "critical",
+        subject: "acme/freiburg/packaging/line-1/filler",
+        subject_name: "Filler",
+        message: "Down for 31 min (reason MECH-JAM)",
+        raised_ms: Date.now() - 21 * 60_000,
+        cleared_ms: null,
+        acknowledged: null,
+      },
+    ],
+  };
+
+  it("shows the unacknowledged count, lists alerts on 3, and acknowledges one", async () => {
+    const snapshot = makeDemoSnapshot(Date.now());
+    const calls = backend(snapshot, undefined, SETTINGS, down);
+    await renderApp(snapshot);
+    await waitFor(() => expect(screen.getByTestId("alert-badge").textContent).toBe("1"));
+    await userEvent.keyboard("3");
+    const row = await screen.findByTestId("alert-row");
+    expect(row.dataset.severity).toBe("critical");
+    expect(row.textContent).toContain("Filler");
+    expect(row.textContent).toContain("Down for 31 min (reason MECH-JAM)");
+    await userEvent.click(within(row).getByTestId("ack"));
+    expect(calls.some((c) => c.cmd === "acknowledge_alert" && (c.args as { id: number }).id === 7)).toBe(true);
+    // The backend pushes the acknowledged list; the badge goes away.
+    await emit("alerts-update", {
+      ...down,
+      version: 4,
+      unacknowledged: 0,
+      alerts: [{ ...down.alerts[0]!, acknowledged: { by: "sup", at_ms: Date.now() } }],
+    });
+    await waitFor(() => expect(screen.queryByTestId("alert-badge")).toBeNull());
+    expect(screen.getByTestId("alert-row").textContent).toContain("Acknowledged by sup");
+  });
+
+  it("says what raises alerts when there are none", async () => {
+    const snapshot = makeDemoSnapshot(Date.now());
+    backend(snapshot);
+    await renderApp(snapshot);
+    await userEvent.click(screen.getByTestId("alerts-tab"));
+    expect((await screen.findByTestId("alerts-empty")).textContent).toContain("down too long");
   });
 });
