@@ -10,6 +10,9 @@ pub mod payload;
 pub mod proto;
 pub mod topic;
 
+pub use host::{
+    HostConfig, HostError, HostEvent, MetricUpdate, RebirthReason, SparkplugHost, Status,
+};
 pub use payload::{
     DataType, DecodeLimits, DecodedMetric, DecodedPayload, MetricValue, SparkplugError, ValueError,
     decode, encode, rebirth_command,
