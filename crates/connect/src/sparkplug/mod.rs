@@ -13,6 +13,9 @@ pub mod topic;
 pub use host::{
     HostConfig, HostError, HostEvent, MetricUpdate, RebirthReason, SparkplugHost, Status,
 };
+pub use mapping::{
+    MappedEvent, MappingError, Measurement, SparkplugMapper, SparkplugMapping, TaktTag,
+};
 pub use payload::{
     DataType, DecodeLimits, DecodedMetric, DecodedPayload, MetricValue, SparkplugError, ValueError,
     decode, encode, rebirth_command,
