@@ -1196,3 +1196,7 @@ pub fn rebirth_command(now_ms: u64) -> Vec<u8> {
         ..Default::default()
     })
 }
+
+#[cfg(test)]
+#[path = "payload_tests.rs"]
+mod tests;
