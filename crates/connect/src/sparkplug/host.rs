@@ -1005,3 +1005,7 @@ fn update(
     }
     rebirth
 }
+
+#[cfg(test)]
+#[path = "host_tests.rs"]
+mod tests;
