@@ -517,3 +517,267 @@ fn counter(value: &MetricValue) -> Option<u64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sparkplug::host::MetricUpdate;
+    use crate::sparkplug::payload::DataType;
+
+    fn update(device: Option<&str>, name: &str, value: MetricValue) -> HostEvent {
+        HostEvent::Metric(MetricUpdate {
+            group: "acme:berlin:pack".into(),
+            node: "line-1".into(),
+            device: device.map(Into::into),
+            name: name.into(),
+            alias: None,
+            datatype: value.datatype().unwrap_or(DataType::Int32),
+            value,
+            timestamp_ms: 1_000,
+            historical: false,
+            transient: false,
+        })
+    }
+
+    fn feed(out: Vec<Result<MappedEvent, MappingError>>) -> Vec<(String, FeedPayload)> {
+        out.into_iter()
+            .map(|r| match r {
+                Ok(MappedEvent::Feed(e)) => (e.path.to_string(), e.payload),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn state(kind: StateKind, reason: Option<&str>) -> FeedPayload {
+        FeedPayload::State {
+            state: WorkCenterState::new(kind, reason.map(Into::into)),
+        }
+    }
+
+    const WC: &str = "acme/berlin/pack/line-1/filler";
+
+    #[test]
+    fn default_rules_map_paths_states_counters_and_reasons() {
+        let mut m = SparkplugMapper::new(SparkplugMapping::default());
+        let f = Some("filler");
+        assert_eq!(
+            feed(m.map(&update(f, "Status/State", MetricValue::Int32(6)), 0)),
+            [(WC.into(), state(StateKind::Running, None))]
+        );
+        assert_eq!(
+            feed(m.map(&update(f, "Counts/Good", MetricValue::UInt64(120)), 0)),
+            [(
+                WC.into(),
+                FeedPayload::Counter {
+                    kind: CounterKind::Good,
+                    value: 120
+                }
+            )]
+        );
+        assert_eq!(
+            feed(m.map(&update(f, "Reject", MetricValue::Double(3.0)), 0)),
+            [(
+                WC.into(),
+                FeedPayload::Counter {
+                    kind: CounterKind::Scrap,
+                    value: 3
+                }
+            )]
+        );
+        // PackML Held is a stop; a reason metric re-announces it with the reason.
+        assert_eq!(
+            feed(m.map(&update(f, "State", MetricValue::String("Held".into())), 0)),
+            [(WC.into(), state(StateKind::Down, Some("PACKML-HELD")))]
+        );
+        assert_eq!(
+            feed(m.map(
+                &update(f, "Reason", MetricValue::String("MECH-JAM".into())),
+                0
+            )),
+            [(WC.into(), state(StateKind::Down, Some("MECH-JAM")))]
+        );
+        // The remembered reason applies to the next stop, and a running state drops it.
+        assert_eq!(
+            feed(m.map(&update(f, "State", MetricValue::String("down".into())), 0)),
+            [(WC.into(), state(StateKind::Down, Some("MECH-JAM")))]
+        );
+        assert_eq!(
+            feed(m.map(&update(f, "State", MetricValue::Int64(6)), 0)),
+            [(WC.into(), state(StateKind::Running, None))]
+        );
+        // A reason while running changes nothing visible.
+        assert!(
+            m.map(&update(f, "Reason", MetricValue::Int32(42)), 0)
+                .is_empty()
+        );
+        let out = m.map(&update(f, "IdealRate", MetricValue::Float(1.5)), 0);
+        assert_eq!(
+            out,
+            [Ok(MappedEvent::Measurement(Measurement {
+                path: EquipmentPath::parse(WC).unwrap(),
+                name: "ideal_rate".into(),
+                value: 1.5,
+                timestamp_ms: 1_000
+            }))]
+        );
+        // Node-level metrics map to the node path; bookkeeping and unnamed metrics are skipped.
+        assert_eq!(
+            feed(m.map(&update(None, "Good", MetricValue::UInt32(1)), 0)),
+            [(
+                "acme/berlin/pack/line-1".into(),
+                FeedPayload::Counter {
+                    kind: CounterKind::Good,
+                    value: 1
+                }
+            )]
+        );
+        assert!(
+            m.map(&update(None, "bdSeq", MetricValue::Int64(0)), 0)
+                .is_empty()
+        );
+        assert!(
+            m.map(
+                &update(None, "Node Control/Rebirth", MetricValue::Boolean(false)),
+                0
+            )
+            .is_empty()
+        );
+        assert!(
+            m.map(&update(f, "Temperature", MetricValue::Float(20.0)), 0)
+                .is_empty()
+        );
+        assert!(m.map(&update(f, "Good", MetricValue::Null), 0).is_empty());
+        let HostEvent::Metric(mut historical) = update(f, "Good", MetricValue::UInt32(1)) else {
+            unreachable!()
+        };
+        historical.historical = true;
+        assert!(m.map(&HostEvent::Metric(historical), 0).is_empty());
+    }
+
+    #[test]
+    fn explicit_rules_win_and_unmapped_metrics_can_be_measurements() {
+        let mapping: SparkplugMapping = serde_json::from_value(serde_json::json!({
+            "separators": "",
+            "equipment": [
+                {"group": "*", "node": "line-1", "device": "*", "path": "acme/berlin/pack/line-1/{device}"}
+            ],
+            "tags": [
+                {"metric": "MachineMode", "tag": {"kind": "state"}},
+                {"metric": "Good", "tag": {"kind": "ignore"}},
+                {"metric": "OutCount", "tag": {"kind": "good_count"}},
+                {"metric": "Temp", "tag": {"kind": "measurement", "name": "temperature"}}
+            ],
+            "state_values": [{"value": "3", "state": "planned_stop", "reason": "BREAK"}],
+            "default_state_values": false,
+            "unmapped_as_measurements": true
+        }))
+        .unwrap();
+        let mut m = SparkplugMapper::new(mapping.clone());
+        let f = Some("filler");
+        assert_eq!(
+            feed(m.map(&update(f, "MachineMode", MetricValue::UInt8(3)), 0)),
+            [(WC.into(), state(StateKind::PlannedStop, Some("BREAK")))]
+        );
+        assert!(matches!(
+            &m.map(
+                &update(f, "MachineMode", MetricValue::String("running".into())),
+                0
+            )[..],
+            [Err(MappingError::StateValue { .. })]
+        ));
+        assert!(
+            m.map(&update(f, "Good", MetricValue::UInt32(1)), 0)
+                .is_empty()
+        );
+        assert_eq!(
+            feed(m.map(&update(f, "OutCount", MetricValue::UInt32(7)), 0)).len(),
+            1
+        );
+        let names: Vec<String> = [("Temp", 20.5), ("Vibration", 0.1)]
+            .iter()
+            .flat_map(|(n, v)| m.map(&update(f, n, MetricValue::Double(*v)), 0))
+            .map(|r| match r {
+                Ok(MappedEvent::Measurement(x)) => x.name,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(names, ["temperature", "Vibration"]);
+        // The node's own metrics use the node template (the rule names devices only).
+        assert!(matches!(
+            m.path("acme:berlin:pack", "line-1", None),
+            Ok(p) if p.as_str() == "acme:berlin:pack/line-1"
+        ));
+        // The settings round-trip through JSON; `{}` is the default.
+        let json = serde_json::to_string(&mapping).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SparkplugMapping>(&json).unwrap(),
+            mapping
+        );
+        assert_eq!(
+            serde_json::from_str::<SparkplugMapping>("{}").unwrap(),
+            SparkplugMapping::default()
+        );
+    }
+
+    #[test]
+    fn bad_values_and_paths_are_errors() {
+        let mut m = SparkplugMapper::new(SparkplugMapping::default());
+        let f = Some("filler");
+        assert!(matches!(
+            &m.map(&update(f, "Good", MetricValue::Int32(-1)), 0)[..],
+            [Err(MappingError::Counter { .. })]
+        ));
+        assert!(matches!(
+            &m.map(&update(f, "Scrap", MetricValue::Double(1.5)), 0)[..],
+            [Err(MappingError::Counter { .. })]
+        ));
+        assert!(matches!(
+            &m.map(&update(f, "State", MetricValue::Int32(99)), 0)[..],
+            [Err(MappingError::StateValue { .. })]
+        ));
+        assert!(matches!(
+            &m.map(
+                &update(f, "IdealRate", MetricValue::String("fast".into())),
+                0
+            )[..],
+            [Err(MappingError::NotANumber { .. })]
+        ));
+        // Six levels: deeper than ISA-95's five.
+        assert!(matches!(
+            &m.map(&update(Some("a:b"), "Good", MetricValue::UInt32(1)), 0)[..],
+            [Err(MappingError::Path { .. })]
+        ));
+    }
+
+    #[test]
+    fn deaths_map_to_offline_states() {
+        let mut m = SparkplugMapper::new(SparkplugMapping::default());
+        m.map(&update(Some("filler"), "State", MetricValue::Int32(6)), 0);
+        m.map(&update(Some("capper"), "Good", MetricValue::Int32(6)), 0);
+        let out = feed(m.map(
+            &HostEvent::NodeOffline {
+                group: "acme:berlin:pack".into(),
+                node: "line-1".into(),
+            },
+            5,
+        ));
+        let offline = state(StateKind::Offline, None);
+        assert_eq!(
+            out,
+            [
+                ("acme/berlin/pack/line-1".into(), offline.clone()),
+                ("acme/berlin/pack/line-1/capper".into(), offline.clone()),
+                (WC.into(), offline.clone())
+            ]
+        );
+        let out = feed(m.map(
+            &HostEvent::DeviceOffline {
+                group: "acme:berlin:pack".into(),
+                node: "line-1".into(),
+                device: "filler".into(),
+            },
+            5,
+        ));
+        assert_eq!(out, [(WC.into(), offline)]);
+    }
+}

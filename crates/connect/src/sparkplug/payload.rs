@@ -494,7 +494,7 @@ fn chunks<'a, const N: usize>(
     bytes: &'a [u8],
     limits: &DecodeLimits,
 ) -> Result<impl Iterator<Item = [u8; N]> + 'a, ValueError> {
-    if bytes.len() % N != 0 {
+    if !bytes.len().is_multiple_of(N) {
         return Err(ValueError::ArrayLength {
             datatype,
             len: bytes.len(),
