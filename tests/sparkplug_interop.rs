@@ -37,7 +37,13 @@ fn has_pysparkplug(python: &Path) -> bool {
 }
 
 /// The venv's python with pysparkplug, creating the venv if needed; `None` without python3.
+/// Once per test binary: the tests run in parallel and must not build the venv twice at once.
 fn python_with_pysparkplug() -> Option<PathBuf> {
+    static PYTHON: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(find_or_install_python).clone()
+}
+
+fn find_or_install_python() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TAKT_SPARKPLUG_PYTHON") {
         return Some(p.into());
     }
