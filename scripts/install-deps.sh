@@ -3,7 +3,8 @@
 # Idempotent: only what is missing gets installed.
 #
 #   scripts/install-deps.sh          system libraries for Tauri, Rust, Node.js, ui/node_modules
-#   scripts/install-deps.sh --test   + Xvfb, WebKitWebDriver, tauri-driver, Mosquitto, ImageMagick
+#   scripts/install-deps.sh --test   + Xvfb, WebKitWebDriver, tauri-driver, Mosquitto, ImageMagick,
+#                                      pysparkplug (Sparkplug B interop test) in a venv in the user cache
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -41,7 +42,7 @@ export PATH="$cargo_bin:$PATH"
 packages=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
     libayatana-appindicator3-dev librsvg2-dev pkg-config)
 if $with_test; then
-    packages+=(webkit2gtk-driver xvfb xauth mosquitto mosquitto-clients imagemagick)
+    packages+=(webkit2gtk-driver xvfb xauth mosquitto mosquitto-clients imagemagick python3 python3-venv)
 fi
 if ! command -v node >/dev/null; then
     packages+=(nodejs npm)
@@ -114,6 +115,18 @@ if $with_test; then
     fi
     command -v WebKitWebDriver >/dev/null || die "WebKitWebDriver missing: install webkit2gtk-driver"
     command -v Xvfb >/dev/null || die "Xvfb missing: install xvfb"
+
+    # An independent Sparkplug B implementation for tests/sparkplug_interop.rs, which looks for
+    # it at the same place (and pins the same version).
+    step "Checking pysparkplug (Sparkplug B interop peer)"
+    spb_venv="${XDG_CACHE_HOME:-$HOME/.cache}/takt/sparkplug-venv"
+    if "$spb_venv/bin/python" -c 'import pysparkplug' 2>/dev/null; then
+        note "$spb_venv"
+    else
+        step "python3 -m venv $spb_venv && pip install pysparkplug==0.6.1"
+        python3 -m venv "$spb_venv"
+        "$spb_venv/bin/python" -m pip install --quiet 'pysparkplug==0.6.1'
+    fi
 fi
 
 if $with_test; then

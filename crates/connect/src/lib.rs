@@ -9,6 +9,7 @@
 pub mod backoff;
 pub mod feed;
 pub mod settings;
+pub mod sparkplug;
 pub mod tls;
 pub mod uns;
 
