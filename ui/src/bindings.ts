@@ -111,6 +111,8 @@ export type BrokerSettings = {
 	topic_root?: string,
 	/**  MQTT client id; must be unique per broker. Empty: `takt-<process id>`. */
 	client_id?: string,
+	/**  Also act as a Sparkplug B host application; `null`: Unified Namespace JSON only. */
+	sparkplug?: SparkplugSettings | null,
 };
 
 export type Diagnostics = {
@@ -131,6 +133,16 @@ export type Diagnostics = {
  *  validation rules apply: no wildcards, no empty segments.
  */
 export type EquipmentPath = string;
+
+/**  Maps one group/node/device (each exact, or `*` for any) to a path template. */
+export type EquipmentRule = {
+	group: string,
+	node: string,
+	/**  `*` for any device, empty for the node's own metrics. */
+	device?: string,
+	/**  A path or template, e.g. `acme/berlin/packaging/line-1/{device}`. */
+	path: string,
+};
 
 export type ErrorKind = "settings" | "database" | "broker" | 
 /**  The thing asked for does not exist (e.g. an alert id). */
@@ -251,6 +263,45 @@ export type ShiftInstance = {
 	end_ms: number,
 };
 
+export type SparkplugMapping = {
+	/**  Path of a device's equipment. Placeholders: `{group}`, `{node}`, `{device}`. */
+	device_path?: string,
+	/**  Path of an edge node's own metrics (no device). Placeholders: `{group}`, `{node}`. */
+	node_path?: string,
+	/**
+	 *  Characters that split one Sparkplug id into several ISA-95 levels: with `:`, the group
+	 *  `acme:berlin:packaging` fills enterprise, site and area.
+	 */
+	separators?: string,
+	/**  Explicit equipment, tried in order before the templates above. */
+	equipment?: EquipmentRule[],
+	/**  Explicit metric → tag rules, tried in order before the default names. */
+	tags?: TagRule[],
+	/**
+	 *  Also recognise `State`, `Good`, `Scrap`/`Reject`, `IdealRate` and `Reason` (see
+	 *  [`default_tag`]).
+	 */
+	default_tags?: boolean,
+	/**  Explicit state values, tried in order before the defaults. */
+	state_values?: StateValueRule[],
+	/**  Also recognise Takt's state names and PackML state numbers and names. */
+	default_state_values?: boolean,
+	/**  Metrics no rule names become measurements when their value is a number or boolean. */
+	unmapped_as_measurements?: boolean,
+};
+
+/**  Sparkplug B host settings. */
+export type SparkplugSettings = {
+	/**  Sparkplug group to follow; empty follows every group. */
+	group_id?: string,
+	/**  How long a message ahead of the expected `seq` waits for the missing one (ms). */
+	reorder_timeout_ms?: number,
+	/**  Minimum time between two rebirth requests to one edge node (ms). */
+	rebirth_cooldown_ms?: number,
+	/**  From Sparkplug groups, nodes, devices and metric names to equipment and tags. */
+	mapping?: SparkplugMapping,
+};
+
 /**  What a work center is doing. The wire names (snake_case) are part of the MQTT contract. */
 export type StateKind = 
 /**  Producing. */
@@ -270,10 +321,32 @@ export type StateKind =
 /**  No feed: the equipment or its edge node is not reporting. */
 "offline";
 
+/**
+ *  A state metric's value (number or text, compared as text, case-insensitively) and the
+ *  Takt state it means.
+ */
+export type StateValueRule = {
+	value: string,
+	state: StateKind,
+	/**  Used when no reason metric says otherwise, e.g. `PACKML-HELD`. */
+	reason?: string | null,
+};
+
+/**
+ *  Names a metric: matched case-insensitively against the whole metric name or its last
+ *  `/`-separated part (`Filler/Counts/Good` matches `Good`).
+ */
+export type TagRule = {
+	metric: string,
+	tag: TaktTag,
+};
+
 export type TaktError = {
 	kind: ErrorKind,
 	message: string,
 };
+
+export type TaktTag = { kind: "state" } | { kind: "good_count" } | { kind: "scrap_count" } | { kind: "ideal_rate" } | { kind: "reason_code" } | { kind: "measurement"; name: string } | { kind: "ignore" };
 
 export type TopicDiagnostic = {
 	topic: string,

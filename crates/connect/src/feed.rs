@@ -1,6 +1,7 @@
 //! The MQTT subscription task: one rumqttc event loop feeding the plant state.
 
 use crate::backoff::Backoff;
+use crate::sparkplug::{Outputs, SparkplugSession};
 use crate::{BrokerSettings, tls, uns};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, MqttOptions, NetworkOptions, Packet,
@@ -29,7 +30,7 @@ impl Default for FeedOptions {
             keep_alive: Duration::from_secs(10),
             max_packet_bytes: 16 * 1024 * 1024,
             backoff_base: Duration::from_millis(100),
-            backoff_cap: Duration::from_millis(1_500),
+            backoff_cap: Duration::from_millis(1_000),
             settings_hint: "Settings → Data source".into(),
         }
     }
@@ -113,9 +114,22 @@ async fn run(
     }
     let mut connected = false;
     let mut reported_down: Option<String> = None;
+    let mut sparkplug = settings.sparkplug.as_ref().map(SparkplugSession::new);
+    // Sparkplug's reorder timeouts need a clock even when no message arrives.
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let event = tokio::select! {
             event = eventloop.poll() => event,
+            _ = tick.tick(), if sparkplug.is_some() => {
+                if let Some(session) = &mut sparkplug {
+                    let out = session.on_tick(now_ms());
+                    if !deliver(out, &client, &plant).await {
+                        break;
+                    }
+                }
+                continue;
+            }
             _ = shutdown.changed() => break,
         };
         match event {
@@ -128,6 +142,17 @@ async fn run(
                 if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
                     tracing::error!(error = %e, "could not queue the subscription");
                 }
+                if let Some(session) = &mut sparkplug {
+                    for topic in session.subscriptions() {
+                        if let Err(e) = client.try_subscribe(topic, QoS::AtLeastOnce) {
+                            tracing::error!(error = %e, "could not queue the Sparkplug subscription");
+                        }
+                    }
+                    let out = session.on_connected(now_ms());
+                    if !deliver(out, &client, &plant).await {
+                        break;
+                    }
+                }
                 tracing::info!(broker = %target, session_present = ack.session_present, "connected");
                 if plant
                     .send(report(LinkState::Connected, None, None))
@@ -139,6 +164,15 @@ async fn run(
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
                 let received = now_ms();
+                if let Some(session) = &mut sparkplug
+                    && SparkplugSession::is_sparkplug(&publish.topic)
+                {
+                    let out = session.on_message(&publish.topic, &publish.payload, received);
+                    if !deliver(out, &client, &plant).await {
+                        break;
+                    }
+                    continue;
+                }
                 let input = match uns::decode(&publish.topic, &publish.payload, received) {
                     Ok(event) => PlantInput::Feed {
                         topic: publish.topic,
@@ -167,6 +201,12 @@ async fn run(
                     tracing::debug!(broker = %target, %message, "connect failed");
                 }
                 connected = false;
+                if let Some(session) = &mut sparkplug {
+                    let out = session.on_connection_lost(now_ms());
+                    if !deliver(out, &client, &plant).await {
+                        break;
+                    }
+                }
                 // Down (retrying) until the next ConnAck; report it again only when the reason
                 // changes, so the status bar keeps "down since" and the hint steady.
                 if reported_down.as_deref() != Some(message.as_str()) {
@@ -185,6 +225,23 @@ async fn run(
         }
     }
     let _ = client.try_disconnect();
+}
+
+/// Sends a Sparkplug step's plant inputs and queues its publishes (rebirth requests). `try_publish` only
+/// queues: awaiting a publish inside the polling task could deadlock it. False when the plant is gone.
+async fn deliver(out: Outputs, client: &AsyncClient, plant: &mpsc::Sender<PlantInput>) -> bool {
+    for (topic, payload) in out.publishes {
+        tracing::info!(%topic, "Sparkplug rebirth requested");
+        if let Err(e) = client.try_publish(topic, QoS::AtLeastOnce, false, payload) {
+            tracing::warn!(error = %e, "could not queue a Sparkplug rebirth request");
+        }
+    }
+    for input in out.inputs {
+        if plant.send(input).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// A short error text and what to change, for the status bar.

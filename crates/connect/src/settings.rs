@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct BrokerSettings {
     pub host: String,
     pub port: u16,
@@ -21,6 +21,34 @@ pub struct BrokerSettings {
     /// MQTT client id; must be unique per broker. Empty: `takt-<process id>`.
     #[serde(default = "default_client_id")]
     pub client_id: String,
+    /// Also act as a Sparkplug B host application; `null`: Unified Namespace JSON only.
+    #[serde(default)]
+    pub sparkplug: Option<SparkplugSettings>,
+}
+
+/// Sparkplug B host settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(default)]
+pub struct SparkplugSettings {
+    /// Sparkplug group to follow; empty follows every group.
+    pub group_id: String,
+    /// How long a message ahead of the expected `seq` waits for the missing one (ms).
+    pub reorder_timeout_ms: u32,
+    /// Minimum time between two rebirth requests to one edge node (ms).
+    pub rebirth_cooldown_ms: u32,
+    /// From Sparkplug groups, nodes, devices and metric names to equipment and tags.
+    pub mapping: crate::sparkplug::SparkplugMapping,
+}
+
+impl Default for SparkplugSettings {
+    fn default() -> Self {
+        Self {
+            group_id: String::new(),
+            reorder_timeout_ms: 2_000,
+            rebirth_cooldown_ms: 5_000,
+            mapping: crate::sparkplug::SparkplugMapping::default(),
+        }
+    }
 }
 
 fn default_client_id() -> String {
@@ -68,6 +96,7 @@ impl BrokerSettings {
             password: parsed.password().map(decode),
             topic_root: parsed.path().trim_matches('/').to_owned(),
             client_id: default_client_id(),
+            sparkplug: None,
         })
     }
 

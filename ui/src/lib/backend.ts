@@ -28,6 +28,7 @@ export type {
   SettingsView,
   ShiftInstance,
   Severity,
+  SparkplugSettings,
   StateKind,
   TaktError,
   TopicDiagnostic,

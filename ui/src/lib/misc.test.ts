@@ -115,6 +115,22 @@ describe("settings form", () => {
     expect(passwordArg(f)).toBeNull();
   });
 
+  it("keeps alert rules and Sparkplug settings it does not edit", () => {
+    const full: SettingsView = {
+      ...view,
+      settings: {
+        ...view.settings,
+        broker: { ...view.settings.broker!, sparkplug: { group_id: "plant1", reorder_timeout_ms: 2000, rebirth_cooldown_ms: 5000 } },
+        alerts: { down_minutes: 5, scrap_over_percent: 2 },
+      },
+    };
+    const f = { ...formFromView(full), host: "other.local" };
+    const saved = settingsFromForm(f);
+    expect(saved.alerts).toEqual({ down_minutes: 5, scrap_over_percent: 2 });
+    expect(saved.broker?.sparkplug?.group_id).toBe("plant1");
+    expect(saved.broker?.host).toBe("other.local");
+  });
+
   it("validates host and port", () => {
     const f = { ...formFromView(view), host: "  ", port: "70000" };
     const e = validate(f);

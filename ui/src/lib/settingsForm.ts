@@ -1,4 +1,4 @@
-import type { AlertRules, BrokerSettings, Settings, SettingsView } from "./backend";
+import type { AlertRules, BrokerSettings, Settings, SettingsView, SparkplugSettings } from "./backend";
 
 /** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
 export type SettingsForm = {
@@ -18,6 +18,8 @@ export type SettingsForm = {
   offlineAfter: string;
   /** Alert thresholds: not edited in the dialog (yet), but kept when saving. */
   alerts?: AlertRules;
+  /** Sparkplug B host settings: edited in the settings file, kept when saving. */
+  sparkplug?: SparkplugSettings | null;
 };
 
 export type FieldErrors = Partial<Record<keyof SettingsForm, string>>;
@@ -51,6 +53,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     staleAfter: String(s.stale_after_s ?? 30),
     offlineAfter: String(s.offline_after_s ?? 300),
     ...(s.alerts ? { alerts: s.alerts } : {}),
+    ...(b.sparkplug ? { sparkplug: b.sparkplug } : {}),
   };
 }
 
@@ -94,6 +97,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
           password: null, // travels separately, see passwordArg
           topic_root: f.topicRoot.trim(),
           client_id: f.clientId.trim(),
+          ...(f.sparkplug ? { sparkplug: f.sparkplug } : {}),
         }
       : null;
   return {

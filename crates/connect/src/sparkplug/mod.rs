@@ -8,6 +8,7 @@ pub mod host;
 pub mod mapping;
 pub mod payload;
 pub mod proto;
+pub mod session;
 pub mod topic;
 
 pub use host::{
@@ -20,4 +21,5 @@ pub use payload::{
     DataType, DecodeLimits, DecodedMetric, DecodedPayload, MetricValue, SparkplugError, ValueError,
     decode, encode, rebirth_command,
 };
+pub use session::{Outputs, SparkplugSession};
 pub use topic::{MessageType, SparkplugTopic, TopicError, ncmd_topic};

@@ -1,0 +1,309 @@
+//! Sparkplug B through the real feed: births and data published to a real Mosquitto reach the plant state
+//! under the mapped ISA-95 paths; a `seq` gap makes Takt publish one NCMD rebirth; NDEATH takes the devices
+//! offline; and after the broker is killed and restarted, rebirths are requested within 2 s of its return.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use takt_connect::sparkplug::{DecodedMetric, DecodedPayload, MetricValue, encode};
+use takt_connect::{BrokerSettings, SparkplugSettings};
+use takt_model::StateKind;
+use takt_plant::{FeedHealth, LinkState, PlantConfig, PlantHandle, PlantSettings};
+use takt_tests::{
+    OwnMosquitto, eventually, init_tracing, port_of, shared_broker, unique_enterprise,
+};
+use tokio::sync::{mpsc, watch};
+
+fn metric(name: &str, alias: u64, value: MetricValue) -> DecodedMetric {
+    DecodedMetric::new(name, value).with_alias(alias)
+}
+
+fn payload(seq: u64, metrics: Vec<DecodedMetric>) -> Vec<u8> {
+    encode(&DecodedPayload {
+        timestamp: Some(takt_plant::now_ms() as u64),
+        seq: Some(seq),
+        metrics,
+        ..Default::default()
+    })
+}
+
+/// Publishes binary payloads with Mosquitto's own client (`-f` reads the message from a file).
+fn publish(port: u16, topic: &str, bytes: &[u8]) {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), bytes).expect("write payload");
+    let status = Command::new("mosquitto_pub")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-q",
+            "1",
+            "-t",
+            topic,
+            "-f",
+        ])
+        .arg(file.path())
+        .status()
+        .expect("run mosquitto_pub");
+    assert!(status.success(), "mosquitto_pub {topic}");
+}
+
+/// A Takt feed following one Sparkplug group, and the plant it feeds.
+async fn takt_feed(url: &str, group: &str) -> (PlantHandle, watch::Sender<bool>) {
+    let (plant, _) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
+    let (stop, stop_rx) = watch::channel(false);
+    let mut settings = BrokerSettings::from_url(url).expect("url");
+    // UNS under a root nobody publishes to; Sparkplug for the group.
+    settings.topic_root = format!("{group}-uns");
+    settings.client_id = format!("{group}-takt");
+    settings.sparkplug = Some(SparkplugSettings {
+        group_id: group.to_owned(),
+        rebirth_cooldown_ms: 3_000,
+        ..SparkplugSettings::default()
+    });
+    takt_connect::spawn_feed(settings, Default::default(), plant.input(), stop_rx);
+    let watching = plant.clone();
+    eventually(
+        Duration::from_secs(10),
+        || watching.snapshot().broker.state == LinkState::Connected,
+        "feed connected",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    (plant, stop)
+}
+
+/// Collects NCMD messages (rebirth requests) an edge node would receive.
+async fn ncmd_listener(port: u16, group: &str) -> mpsc::UnboundedReceiver<(Instant, String)> {
+    let mut options = MqttOptions::new(format!("{group}-edge"), "127.0.0.1", port);
+    options.set_keep_alive(Duration::from_secs(5));
+    let (client, mut eventloop) = AsyncClient::new(options, 16);
+    let (tx, rx) = mpsc::unbounded_channel();
+    let filter = format!("spBv1.0/{group}/NCMD/#");
+    tokio::spawn(async move {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+                    let _ = client.subscribe(filter.clone(), QoS::AtLeastOnce).await;
+                }
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    let _ = tx.send((Instant::now(), p.topic));
+                }
+                Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rx
+}
+
+fn drain(rx: &mut mpsc::UnboundedReceiver<(Instant, String)>) -> Vec<(Instant, String)> {
+    let mut out = Vec::new();
+    while let Ok(m) = rx.try_recv() {
+        out.push(m);
+    }
+    out
+}
+
+fn births(group: &str) -> Vec<(String, Vec<u8>)> {
+    vec![
+        (
+            format!("spBv1.0/{group}/NBIRTH/line-1"),
+            payload(0, vec![metric("bdSeq", 0, MetricValue::Int64(0))]),
+        ),
+        (
+            format!("spBv1.0/{group}/DBIRTH/line-1/filler"),
+            payload(
+                1,
+                vec![
+                    metric("State", 10, MetricValue::Int32(6)),
+                    metric("Good", 11, MetricValue::UInt64(1000)),
+                ],
+            ),
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn births_data_gaps_and_deaths_through_mosquitto() {
+    init_tracing();
+    let (url, _guard) = shared_broker();
+    let port = port_of(&url);
+    // The default mapping splits the group on ':' into enterprise, site and area.
+    let enterprise = unique_enterprise("spb");
+    let group = format!("{enterprise}:berlin:packaging");
+    let (plant, _stop) = takt_feed(&url, &group).await;
+    let mut ncmd = ncmd_listener(port, &group).await;
+    for (topic, bytes) in births(&group) {
+        publish(port, &topic, &bytes);
+    }
+    let filler = format!("{enterprise}/berlin/packaging/line-1/filler");
+    let p = plant.clone();
+    let path = filler.clone();
+    eventually(
+        Duration::from_secs(10),
+        || {
+            p.snapshot()
+                .work_center(&path)
+                .is_some_and(|w| w.state.kind == StateKind::Running)
+        },
+        "the filler running, from its DBIRTH",
+    )
+    .await;
+    // Data by alias only, in order: 12 more good parts.
+    publish(
+        port,
+        &format!("spBv1.0/{group}/DDATA/line-1/filler"),
+        &payload(2, vec![metric("Good", 11, MetricValue::UInt64(1012))]),
+    );
+    let (p, path) = (plant.clone(), filler.clone());
+    eventually(
+        Duration::from_secs(10),
+        || {
+            p.snapshot()
+                .work_center(&path)
+                .is_some_and(|w| w.good == 12)
+        },
+        "12 good parts",
+    )
+    .await;
+    assert!(
+        drain(&mut ncmd).is_empty(),
+        "no rebirth while the sequence is intact"
+    );
+
+    // seq 5 after 2: a gap. After the reorder timeout Takt asks the node to rebirth — once per cooldown,
+    // however many more gapped messages arrive.
+    for seq in [5, 9, 14] {
+        publish(
+            port,
+            &format!("spBv1.0/{group}/DDATA/line-1/filler"),
+            &payload(seq, vec![metric("Good", 11, MetricValue::UInt64(1020))]),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(2_800)).await;
+    let requests = drain(&mut ncmd);
+    assert_eq!(requests.len(), 1, "one rebirth per cooldown: {requests:?}");
+    assert_eq!(requests[0].1, format!("spBv1.0/{group}/NCMD/line-1"));
+
+    // The node answers with new births, then dies: its devices go offline.
+    for (topic, bytes) in births(&group) {
+        publish(port, &topic, &bytes);
+    }
+    publish(
+        port,
+        &format!("spBv1.0/{group}/NDEATH/line-1"),
+        &payload(0, vec![metric("bdSeq", 0, MetricValue::Int64(0))]),
+    );
+    let (p, path) = (plant.clone(), filler.clone());
+    eventually(
+        Duration::from_secs(10),
+        || {
+            p.snapshot()
+                .work_center(&path)
+                .is_some_and(|w| w.state.kind == StateKind::Offline)
+        },
+        "the filler offline after NDEATH",
+    )
+    .await;
+    // Garbage on a Sparkplug topic is counted against that topic.
+    publish(
+        port,
+        &format!("spBv1.0/{group}/DDATA/line-1/filler"),
+        b"\xff\x00garbage",
+    );
+    let p = plant.clone();
+    eventually(
+        Duration::from_secs(10),
+        || {
+            p.snapshot()
+                .diagnostics
+                .topics
+                .iter()
+                .any(|t| t.topic.contains("DDATA/line-1/filler") && t.errors > 0)
+        },
+        "the bad payload counted in diagnostics",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_broker_restart_rebirths_are_requested_within_two_seconds() {
+    init_tracing();
+    let mut broker = OwnMosquitto::start();
+    let port = broker.port;
+    let enterprise = unique_enterprise("spb-restart");
+    let group = format!("{enterprise}:berlin:packaging");
+    let (plant, _stop) = takt_feed(&broker.url(), &group).await;
+    for (topic, bytes) in births(&group) {
+        publish(port, &topic, &bytes);
+    }
+    let filler = format!("{enterprise}/berlin/packaging/line-1/filler");
+    let p = plant.clone();
+    eventually(
+        Duration::from_secs(10),
+        || {
+            p.snapshot()
+                .work_centers
+                .iter()
+                .any(|w| w.path.as_str().ends_with("line-1/filler") && w.feed == FeedHealth::Live)
+        },
+        "the filler live",
+    )
+    .await;
+
+    broker.kill();
+    let p = plant.clone();
+    eventually(
+        Duration::from_secs(10),
+        || p.snapshot().broker.state == LinkState::Down,
+        "link down",
+    )
+    .await;
+    let p = plant.clone();
+    eventually(
+        Duration::from_secs(10),
+        || {
+            p.snapshot()
+                .work_centers
+                .iter()
+                .all(|w| w.feed != FeedHealth::Live)
+        },
+        "nothing shown as live while the broker is gone",
+    )
+    .await;
+
+    broker.restart();
+    let back = Instant::now();
+    let mut ncmd = ncmd_listener(port, &group).await;
+    let p = plant.clone();
+    eventually(
+        Duration::from_secs(5),
+        || p.snapshot().broker.state == LinkState::Connected,
+        "reconnected",
+    )
+    .await;
+    // The listener subscribed after the broker's return; wait for the request it must see.
+    let deadline = back + Duration::from_secs(4);
+    let mut requests = Vec::new();
+    while requests.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        requests = drain(&mut ncmd);
+    }
+    assert!(
+        !requests.is_empty(),
+        "no rebirth request after the broker came back ({filler})"
+    );
+    let after = requests[0].0.duration_since(back);
+    eprintln!(
+        "[sparkplug] rebirth requested {} ms after the broker's return",
+        after.as_millis()
+    );
+    assert!(
+        after <= Duration::from_secs(2),
+        "rebirth requested {after:?} after the broker's return"
+    );
+}
