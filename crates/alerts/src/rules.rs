@@ -11,6 +11,9 @@ use crate::{AlertKind, Finding, Severity};
 
 const MINUTE_MS: i64 = 60_000;
 
+/// How long the broker link must be down before it is an alert.
+pub const BROKER_GRACE_MS: i64 = 10_000;
+
 /// Thresholds of the alert rules; a zero threshold turns its rule off. Defaults are common andon settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 #[serde(default)]
@@ -62,10 +65,10 @@ pub(crate) fn evaluate(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let broker_up = snapshot.broker.state == LinkState::Connected;
-    if !broker_up
-        && snapshot.broker.state != LinkState::Starting
-        && (rules.feed_stale || rules.feed_offline)
-    {
+    // Connecting at start or a reconnect within seconds is normal; a link down for a while is not.
+    let broker_down_long = snapshot.broker.state == LinkState::Down
+        && now - snapshot.broker.since_ms >= BROKER_GRACE_MS;
+    if broker_down_long && (rules.feed_stale || rules.feed_offline) {
         // One alert for the broker instead of one stale alert per work center.
         out.push(Finding {
             kind: AlertKind::FeedStale,

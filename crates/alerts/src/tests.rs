@@ -254,6 +254,9 @@ fn broker_loss_is_one_alert_not_one_per_work_center() {
         error: Some("connection refused".into()),
         ..link(LinkState::Down)
     };
+    // Down since 0: not an alert within the grace period, one after it.
+    book.evaluate(&snap, 5_000);
+    assert!(book.alerts().is_empty(), "a short outage is not an alert");
     book.evaluate(&snap, MIN);
     let alerts = book.alerts();
     assert_eq!(alerts.len(), 1);

@@ -2,7 +2,10 @@
 //!
 //! - `takt simulate` publishes the demo plant to any broker (also the load generator).
 //! - `takt watch` subscribes like the desktop app does and prints every work-center change.
-//! - `takt plan` runs the planning engine (job-shop solve and benchmark today).
+//! - `takt plan` runs the planning engine (plant plans, scenarios, risk, optimizers, job shop).
+//! - `takt bench ingest` measures the live ingest path against a broker.
+
+mod bench_ingest;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -24,6 +27,13 @@ use tokio::sync::{broadcast, watch};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Publish at a fixed rate (UNS JSON or Sparkplug B) and measure sent, received, lost, publish → plant
+    /// state latency and the ingest side's CPU.
+    Ingest(bench_ingest::IngestArgs),
 }
 
 #[derive(Subcommand)]
@@ -57,6 +67,11 @@ enum Command {
         /// Stop after this many seconds (default: run until Ctrl-C).
         #[arg(long)]
         seconds: Option<u64>,
+    },
+    /// Benchmarks of the live ingest path.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
     },
     /// Planning engine: solve and benchmark scheduling problems.
     Plan {
@@ -96,6 +111,9 @@ async fn main() -> ExitCode {
             format,
             seconds,
         } => watch(&broker, format, seconds).await,
+        Command::Bench {
+            command: BenchCommand::Ingest(args),
+        } => bench_ingest::run(args).await,
         // CPU-bound search: off the async workers.
         Command::Plan { command } => {
             tokio::task::spawn_blocking(move || takt_plan::cli::run(command))
