@@ -319,6 +319,36 @@ fn check_with_element_commands(session: &Session) -> Result<(), String> {
     Ok(())
 }
 
+/// The alerts view is one key away: `3` shows it, with its summary and either rows or the empty text.
+fn check_alerts_view(session: &Session) -> Result<String, String> {
+    session
+        .execute(
+            "window.dispatchEvent(new KeyboardEvent('keydown', { key: '3', bubbles: true })); return true;",
+            vec![],
+        )
+        .map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let summary = session
+            .find_all(r#"[data-testid="alerts-summary"]"#)
+            .map_err(|e| e.to_string())?;
+        if let Some(el) = summary.first() {
+            let text = session.text(el).map_err(|e| e.to_string())?;
+            let rows = session
+                .find_all(r#"[data-testid="alert-row"], [data-testid="alerts-empty"]"#)
+                .map_err(|e| e.to_string())?;
+            if rows.is_empty() {
+                return Err(format!("alerts view shows neither alerts nor its empty text ({text})"));
+            }
+            return Ok(text);
+        }
+        if Instant::now() > deadline {
+            return Err("pressing 3 did not open the alerts view".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn save_screenshot(session: &Session, path: &Path) -> Result<(), String> {
     let png = session.screenshot_png().map_err(|e| e.to_string())?;
     std::fs::write(path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -370,13 +400,18 @@ fn overview_shows_the_live_demo_plant() {
     });
     // Evidence either way: what the window showed at the end.
     let screenshot = save_screenshot(&session, &out.join("overview.png"));
+    let alerts = result.clone().and_then(|()| check_alerts_view(&session));
+    if let Ok(summary) = &alerts {
+        eprintln!("[e2e] alerts view: {summary}");
+        let _ = save_screenshot(&session, &out.join("alerts.png"));
+    }
 
     // The app must have used the TAKT_HOME it was given (its database lives there).
     let home_used = std::fs::read_dir(home.path())
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);
 
-    if let Err(e) = result {
+    if let Err(e) = result.and(alerts.map(|_| ())) {
         panic!("{e}\nscreenshot: {screenshot:?}\n{}", driver.log_tail());
     }
     screenshot.unwrap_or_else(|e| panic!("screenshot failed: {e}"));
