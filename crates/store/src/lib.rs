@@ -14,11 +14,13 @@ mod error;
 mod hierarchy;
 mod history;
 mod orders;
+mod reports;
 mod url;
 mod writer;
 
 pub use error::{Result, StoreError};
 pub use history::{CounterRecord, StateRecord};
+pub use reports::{CounterReading, OrderRecord, StatePoint};
 pub use url::redact;
 pub use writer::{HistoryWriter, HistoryWriterHandle, WriterConfig, WriterHealth};
 
@@ -73,7 +75,11 @@ impl Store {
         let base = SqliteConnectOptions::new()
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // Rows travel from sqlx's worker thread through a bounded channel; the default
+            // of 50 hands over every 50 rows, which makes reading a month of history for a
+            // report cost a thread switch per 50 rows.
+            .row_buffer_size(4_096);
         let (options, pool_options) = match &target {
             SqliteTarget::File(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
