@@ -27,6 +27,9 @@ pub struct GeneratedDatabase {
     pub scrap: u64,
 }
 
+/// What happened at one instant: a new state, good and scrap parts.
+type Instant = (Option<(StateKind, Option<String>)>, u64, u64);
+
 /// Changes per transaction: large enough to amortise the commit, small enough for memory.
 const BATCH: usize = 5_000;
 
@@ -60,8 +63,7 @@ pub async fn fill_generated_history(
             received_ms: o.at,
         }));
         // Counts at one instant become one reading per counter.
-        let mut at: BTreeMap<i64, (Option<(StateKind, Option<String>)>, u64, u64)> =
-            BTreeMap::new();
+        let mut at: BTreeMap<i64, Instant> = BTreeMap::new();
         for s in &wc.states {
             at.entry(s.at).or_default().0 = Some((s.kind, s.reason.clone()));
         }
@@ -86,14 +88,20 @@ pub async fn fill_generated_history(
                     return None;
                 }
                 *n += 1;
-                if reset_every > 0 && *n % reset_every == 0 {
+                if reset_every > 0 && (*n).is_multiple_of(reset_every) {
                     *total = 0;
                 }
                 *total += parts;
                 Some(*total)
             };
-            let good_reading = bump(&mut good_total, &mut good_n, g);
-            let scrap_reading = bump(&mut scrap_total, &mut scrap_n, s);
+            let mut good_reading = bump(&mut good_total, &mut good_n, g);
+            let mut scrap_reading = bump(&mut scrap_total, &mut scrap_n, s);
+            if t == history.range.start {
+                // Zero readings at the start: the first reading of a counter is only a
+                // baseline, so without them the first parts would not count.
+                good_reading = good_reading.or(Some(0));
+                scrap_reading = scrap_reading.or(Some(0));
+            }
             good += g;
             scrap += s;
             counter_readings +=

@@ -16,7 +16,8 @@ pub use history::{
     scope_oee,
 };
 pub use shift_report::{
-    ReportFormat, ShiftReport, ShiftReportLine, render_shift_report, shift_report,
+    GroupBy, ParetoBar, ReportBar, ReportFormat, ShiftReport, ShiftReportLine, render,
+    render_shift_report, shift_report,
 };
 
 use chrono::NaiveDate;

@@ -65,6 +65,20 @@ impl Store {
         }
     }
 
+    /// Opens a database that must already exist: for tools that read (reports), where a
+    /// mistyped path should be an error rather than a new empty database. The schema is
+    /// still brought up to date.
+    pub async fn open_existing(url: &str) -> Result<Store> {
+        match DatabaseUrl::parse(url)? {
+            DatabaseUrl::Sqlite(SqliteTarget::File(path)) if !path.is_file() => {
+                Err(StoreError::NotFound {
+                    what: format!("database file {}", path.display()),
+                })
+            }
+            DatabaseUrl::Sqlite(target) => Self::open_sqlite(target, redact(url.trim())).await,
+        }
+    }
+
     /// Opens (creating if needed) the SQLite database file at `path`, parent directories included.
     pub async fn open_file(path: &Path) -> Result<Store> {
         let target = format!("sqlite://{}", path.display());
