@@ -39,8 +39,9 @@ cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 export PATH="$cargo_bin:$PATH"
 
 # --- System packages --------------------------------------------------------------------------
+# fonts-dejavu-core: the TrueType font PNG reports are drawn with (found at run time, not bundled).
 packages=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
-    libayatana-appindicator3-dev librsvg2-dev pkg-config)
+    libayatana-appindicator3-dev librsvg2-dev pkg-config fonts-dejavu-core)
 if $with_test; then
     packages+=(webkit2gtk-driver xvfb xauth mosquitto mosquitto-clients imagemagick python3 python3-venv)
 fi

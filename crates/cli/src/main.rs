@@ -4,6 +4,7 @@
 //! - `takt watch` subscribes like the desktop app does and prints every work-center change.
 //! - `takt plan` runs the planning engine (plant plans, scenarios, risk, optimizers, job shop).
 //! - `takt bench ingest` measures the live ingest path against a broker.
+//! - `takt report shift` draws a day's shift report from the MES database (PNG or SVG).
 
 mod bench_ingest;
 
@@ -78,6 +79,35 @@ enum Command {
         #[command(subcommand)]
         command: takt_plan::cli::PlanCommand,
     },
+    /// Reports from the MES database.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// One production day: OEE by line (by shift for one line), output against target and
+    /// the downtime Pareto, as a page to print.
+    Shift {
+        /// The line, e.g. acme/berlin/packaging/line1 (an area or site covers all its lines).
+        #[arg(long)]
+        line: String,
+        /// The production day, YYYY-MM-DD: every shift that starts on it (site time).
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// sqlite:///path/takt.db. Default: the app's database (settings.json under
+        /// TAKT_HOME or the OS config directory, else the embedded file).
+        #[arg(long)]
+        database: Option<String>,
+        /// png or svg. Default: from the --out extension, else png.
+        #[arg(long)]
+        format: Option<takt_report::ReportFormat>,
+        /// Output file; `-` writes to stdout. Default: shift-report-<line>-<date>.<format>.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -121,6 +151,16 @@ async fn main() -> ExitCode {
                 .map_err(|e| e.to_string())
                 .and_then(|r| r.map_err(|e| e.to_string()))
         }
+        Command::Report {
+            command:
+                ReportCommand::Shift {
+                    line,
+                    date,
+                    database,
+                    format,
+                    out,
+                },
+        } => report_shift(&line, date, database.as_deref(), format, out).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -261,6 +301,75 @@ async fn watch(broker: &str, format: Format, seconds: Option<u64>) -> Result<(),
             }
             _ = shutdown.changed() => break,
         }
+    }
+    Ok(())
+}
+
+/// Opens the report's database without creating it: a mistyped path must not leave an
+/// empty database behind.
+async fn open_report_database(database: Option<&str>) -> Result<takt_store::Store, String> {
+    let url = match database {
+        Some(url) => url.to_owned(),
+        None => {
+            // The same file the app uses (runtime's Paths and Settings).
+            let paths = takt_runtime::Paths::from_env();
+            let settings = takt_runtime::Settings::load(&paths.settings_file)
+                .map_err(|e| format!("{e}; fix it or pass --database sqlite:///path/takt.db"))?;
+            settings.database_url(&paths)
+        }
+    };
+    takt_store::Store::open_existing(&url)
+        .await
+        .map_err(|e| match e {
+            takt_store::StoreError::NotFound { what } => format!(
+                "{what} not found; start the app once to create it, or pass --database sqlite:///path/takt.db"
+            ),
+            other => other.to_string(),
+        })
+}
+
+async fn report_shift(
+    line: &str,
+    date: chrono::NaiveDate,
+    database: Option<&str>,
+    format: Option<takt_report::ReportFormat>,
+    out: Option<std::path::PathBuf>,
+) -> Result<(), String> {
+    use takt_report::ReportFormat;
+    let scope = takt_model::EquipmentPath::parse(line.trim()).map_err(|e| {
+        format!("--line `{line}` is not an equipment path ({e}); e.g. acme/berlin/packaging/line1")
+    })?;
+    let by_extension = out
+        .as_ref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .and_then(|e| e.parse::<ReportFormat>().ok());
+    let format = format.or(by_extension).unwrap_or(ReportFormat::Png);
+    let ext = match format {
+        ReportFormat::Png => "png",
+        ReportFormat::Svg => "svg",
+    };
+    let store = open_report_database(database).await?;
+    let bytes = takt_report::render_shift_report(
+        &store,
+        &scope,
+        date,
+        format,
+        takt_report::HistoryOptions::default(),
+    )
+    .await
+    .map_err(|e| e.to_string());
+    store.close().await;
+    let bytes = bytes?;
+    let out = out.unwrap_or_else(|| format!("shift-report-{}-{date}.{ext}", scope.name()).into());
+    if out.as_os_str() == "-" {
+        std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .map_err(|e| format!("cannot write the report to stdout: {e}"))?;
+    } else {
+        std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        eprintln!("takt: shift report written to {}", out.display());
     }
     Ok(())
 }

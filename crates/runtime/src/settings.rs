@@ -60,6 +60,14 @@ pub struct SettingsView {
 }
 
 impl Settings {
+    /// The database these settings use, as a URL: `database_url`, else the embedded file.
+    pub fn database_url(&self, paths: &Paths) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", paths.database_file().display()),
+        }
+    }
+
     /// Reads the settings file; a missing file means defaults (the demo plant).
     pub fn load(path: &Path) -> Result<Settings, TaktError> {
         match std::fs::read(path) {

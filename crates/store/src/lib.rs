@@ -14,11 +14,13 @@ mod error;
 mod hierarchy;
 mod history;
 mod orders;
+mod reports;
 mod url;
 mod writer;
 
 pub use error::{Result, StoreError};
 pub use history::{CounterRecord, StateRecord};
+pub use reports::{CounterReading, OrderRecord, StatePoint};
 pub use url::redact;
 pub use writer::{HistoryWriter, HistoryWriterHandle, WriterConfig, WriterHealth};
 
@@ -63,6 +65,20 @@ impl Store {
         }
     }
 
+    /// Opens a database that must already exist: for tools that read (reports), where a
+    /// mistyped path should be an error rather than a new empty database. The schema is
+    /// still brought up to date.
+    pub async fn open_existing(url: &str) -> Result<Store> {
+        match DatabaseUrl::parse(url)? {
+            DatabaseUrl::Sqlite(SqliteTarget::File(path)) if !path.is_file() => {
+                Err(StoreError::NotFound {
+                    what: format!("database file {}", path.display()),
+                })
+            }
+            DatabaseUrl::Sqlite(target) => Self::open_sqlite(target, redact(url.trim())).await,
+        }
+    }
+
     /// Opens (creating if needed) the SQLite database file at `path`, parent directories included.
     pub async fn open_file(path: &Path) -> Result<Store> {
         let target = format!("sqlite://{}", path.display());
@@ -73,7 +89,11 @@ impl Store {
         let base = SqliteConnectOptions::new()
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // Rows travel from sqlx's worker thread through a bounded channel; the default
+            // of 50 hands over every 50 rows, which makes reading a month of history for a
+            // report cost a thread switch per 50 rows.
+            .row_buffer_size(4_096);
         let (options, pool_options) = match &target {
             SqliteTarget::File(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
