@@ -54,6 +54,18 @@ async fn demo_plant_runs_and_its_history_lands_in_the_database() {
         !counts.is_empty(),
         "counter history recorded for the filler"
     );
+    // Which order and product each line ran: what OEE needs to cost parts at the right ideal cycle.
+    let line = takt_model::EquipmentPath::parse("acme/freiburg/packaging/line-1").expect("path");
+    let orders = store
+        .order_history(&line, 0, i64::MAX)
+        .await
+        .expect("order history");
+    assert!(
+        orders
+            .iter()
+            .any(|o| o.order.is_some() && o.product.is_some()),
+        "order history recorded for line-1: {orders:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,7 +10,7 @@ use takt_plant::{
     LinkState, LinkStatus, PlantConfig, PlantHandle, PlantInput, PlantSettings, ShiftPrime, now_ms,
 };
 use takt_sim::{DemoDataset, EmbeddedBroker, PublisherOptions, PublisherStats, run_publisher};
-use takt_store::{HistoryWriter, Store};
+use takt_store::{HistoryWriter, OrderRecord, Store};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -117,6 +117,9 @@ impl Takt {
         let historian = store
             .as_ref()
             .map(|store| spawn_historian(store.clone(), &plant, shutdown_rx.clone()));
+        if let Some(store) = &store {
+            spawn_order_recorder(store.clone(), &plant, shutdown_rx.clone());
+        }
         let alerts = Alerts::new(settings.alerts.clone());
         alerts.spawn(plant.clone(), shutdown_rx.clone());
         Takt {
@@ -371,6 +374,45 @@ async fn shift_prime(
 /// Records every work-center change in the database, and reports the writer's health as
 /// the database link status.
 /// Returns a task that ends once the writer has flushed everything it was given.
+/// Records which order and product each line runs, whenever that changes, so OEE can cost parts at the
+/// right product's ideal cycle. Watches snapshots (at most ten a second): order changes are rare.
+fn spawn_order_recorder(store: Store, plant: &PlantHandle, mut shutdown: watch::Receiver<bool>) {
+    let mut snapshots = plant.watch();
+    tokio::spawn(async move {
+        let mut running: HashMap<EquipmentPath, (Option<String>, Option<String>)> = HashMap::new();
+        loop {
+            let records: Vec<OrderRecord> = {
+                let snapshot = snapshots.borrow_and_update();
+                let mut records = Vec::new();
+                for l in &snapshot.lines {
+                    let now = (l.order.clone(), l.product.clone());
+                    let known = running.get(&l.path);
+                    // Lines never heard to run anything stay out of the table.
+                    if known == Some(&now) || (known.is_none() && now == (None, None)) {
+                        continue;
+                    }
+                    running.insert(l.path.clone(), now.clone());
+                    records.push(OrderRecord {
+                        path: l.path.clone(),
+                        start_ms: snapshot.generated_ms,
+                        order: now.0,
+                        product: now.1,
+                        received_ms: snapshot.generated_ms,
+                    });
+                }
+                records
+            };
+            if let Err(e) = store.append_order_history(&records).await {
+                tracing::warn!(error = %e, "order history not recorded");
+            }
+            tokio::select! {
+                changed = snapshots.changed() => if changed.is_err() { break },
+                _ = shutdown.changed() => break,
+            }
+        }
+    });
+}
+
 fn spawn_historian(
     store: Store,
     plant: &PlantHandle,
