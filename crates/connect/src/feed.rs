@@ -114,22 +114,20 @@ async fn run(
     }
     let mut connected = false;
     let mut reported_down: Option<String> = None;
-    let mut sparkplug = settings.sparkplug.as_ref().map(SparkplugSession::new);
-    // Sparkplug's reorder timeouts need a clock even when no message arrives.
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Sparkplug runs in its own task: decoding a 20-metric DDATA costs more than a UNS message, and the
+    // socket must keep being read meanwhile, or the broker's per-client queue overflows and drops messages.
+    let sparkplug = settings
+        .sparkplug
+        .as_ref()
+        .map(|s| spawn_sparkplug(SparkplugSession::new(s), client.clone(), plant.clone()));
+    let subscriptions = settings
+        .sparkplug
+        .as_ref()
+        .map(|s| SparkplugSession::new(s).subscriptions())
+        .unwrap_or_default();
     loop {
         let event = tokio::select! {
             event = eventloop.poll() => event,
-            _ = tick.tick(), if sparkplug.is_some() => {
-                if let Some(session) = &mut sparkplug {
-                    let out = session.on_tick(now_ms());
-                    if !deliver(out, &client, &plant).await {
-                        break;
-                    }
-                }
-                continue;
-            }
             _ = shutdown.changed() => break,
         };
         match event {
@@ -142,16 +140,18 @@ async fn run(
                 if let Err(e) = client.try_subscribe(filter.clone(), QoS::AtLeastOnce) {
                     tracing::error!(error = %e, "could not queue the subscription");
                 }
-                if let Some(session) = &mut sparkplug {
-                    for topic in session.subscriptions() {
-                        if let Err(e) = client.try_subscribe(topic, QoS::AtLeastOnce) {
-                            tracing::error!(error = %e, "could not queue the Sparkplug subscription");
-                        }
+                for topic in &subscriptions {
+                    if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
+                        tracing::error!(error = %e, "could not queue the Sparkplug subscription");
                     }
-                    let out = session.on_connected(now_ms());
-                    if !deliver(out, &client, &plant).await {
-                        break;
-                    }
+                }
+                if let Some(worker) = &sparkplug
+                    && worker
+                        .send(SparkplugInput::Connected(now_ms()))
+                        .await
+                        .is_err()
+                {
+                    break;
                 }
                 tracing::info!(broker = %target, session_present = ack.session_present, "connected");
                 if plant
@@ -164,11 +164,11 @@ async fn run(
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
                 let received = now_ms();
-                if let Some(session) = &mut sparkplug
+                if let Some(worker) = &sparkplug
                     && SparkplugSession::is_sparkplug(&publish.topic)
                 {
-                    let out = session.on_message(&publish.topic, &publish.payload, received);
-                    if !deliver(out, &client, &plant).await {
+                    let message = SparkplugInput::Message(publish.topic, publish.payload, received);
+                    if worker.send(message).await.is_err() {
                         break;
                     }
                     continue;
@@ -201,11 +201,10 @@ async fn run(
                     tracing::debug!(broker = %target, %message, "connect failed");
                 }
                 connected = false;
-                if let Some(session) = &mut sparkplug {
-                    let out = session.on_connection_lost(now_ms());
-                    if !deliver(out, &client, &plant).await {
-                        break;
-                    }
+                if let Some(worker) = &sparkplug
+                    && worker.send(SparkplugInput::Lost(now_ms())).await.is_err()
+                {
+                    break;
                 }
                 // Down (retrying) until the next ConnAck; report it again only when the reason
                 // changes, so the status bar keeps "down since" and the hint steady.
@@ -225,6 +224,45 @@ async fn run(
         }
     }
     let _ = client.try_disconnect();
+}
+
+/// What the MQTT task hands the Sparkplug task, in arrival order.
+enum SparkplugInput {
+    Message(String, bytes::Bytes, takt_model::TimestampMs),
+    Connected(takt_model::TimestampMs),
+    Lost(takt_model::TimestampMs),
+}
+
+/// Messages the Sparkplug task may hold: seconds of a busy plant, bounded so memory is too (the MQTT task
+/// waits when it is full, which is backpressure, not loss).
+const SPARKPLUG_QUEUE: usize = 65_536;
+
+fn spawn_sparkplug(
+    mut session: SparkplugSession,
+    client: AsyncClient,
+    plant: mpsc::Sender<PlantInput>,
+) -> mpsc::Sender<SparkplugInput> {
+    let (tx, mut rx) = mpsc::channel::<SparkplugInput>(SPARKPLUG_QUEUE);
+    tokio::spawn(async move {
+        // Reorder timeouts and delayed rebirths need a clock even when no message arrives.
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let out = tokio::select! {
+                input = rx.recv() => match input {
+                    Some(SparkplugInput::Message(topic, payload, at)) => session.on_message(&topic, &payload, at),
+                    Some(SparkplugInput::Connected(at)) => session.on_connected(at),
+                    Some(SparkplugInput::Lost(at)) => session.on_connection_lost(at),
+                    None => break,
+                },
+                _ = tick.tick() => session.on_tick(now_ms()),
+            };
+            if !deliver(out, &client, &plant).await {
+                break;
+            }
+        }
+    });
+    tx
 }
 
 /// Sends a Sparkplug step's plant inputs and queues its publishes (rebirth requests). `try_publish` only

@@ -191,6 +191,7 @@ pub struct SparkplugMapper {
     mapping: SparkplugMapping,
     memo: HashMap<EquipmentPath, Memo>,
     devices: HashMap<(String, String), BTreeSet<String>>,
+    last_device: Option<(String, String, String)>,
 }
 
 impl SparkplugMapper {
@@ -199,6 +200,7 @@ impl SparkplugMapper {
             mapping,
             memo: HashMap::new(),
             devices: HashMap::new(),
+            last_device: None,
         }
     }
 
@@ -353,6 +355,15 @@ impl SparkplugMapper {
     }
 
     fn remember_device(&mut self, group: &str, node: &str, device: &str) {
+        // A data message carries many metrics of one device: skip the lookup for its other metrics.
+        if self
+            .last_device
+            .as_ref()
+            .is_some_and(|(g, n, d)| g == group && n == node && d == device)
+        {
+            return;
+        }
+        self.last_device = Some((group.to_owned(), node.to_owned(), device.to_owned()));
         let key = (group.to_owned(), node.to_owned());
         let total: usize = self.devices.values().map(BTreeSet::len).sum();
         if total < MAX_REMEMBERED || self.devices.get(&key).is_some_and(|s| s.contains(device)) {
