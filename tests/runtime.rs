@@ -32,6 +32,36 @@ async fn demo_plant_runs_and_its_history_lands_in_the_database() {
     let filler = "acme/freiburg/packaging/line-1/filler";
     // The historian flushes every 500 ms.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    // The shift report of the running shift's day, drawn from that history (SVG: no font needed).
+    let line_1 = plant
+        .snapshot()
+        .line("acme/freiburg/packaging/line-1")
+        .cloned()
+        .expect("line-1");
+    let day = line_1
+        .shift
+        .as_ref()
+        .map(|s| s.date.to_string())
+        .expect("a running shift");
+    let report = takt
+        .save_shift_report(line_1.path.as_str(), &day, takt_report::ReportFormat::Svg)
+        .await
+        .expect("shift report");
+    let svg = std::fs::read_to_string(&report).expect("report file");
+    assert!(report.starts_with(&paths.data_dir), "{}", report.display());
+    assert!(
+        svg.starts_with("<svg") && svg.contains("line-1"),
+        "{}",
+        &svg[..svg.len().min(300)]
+    );
+    let unknown = takt
+        .save_shift_report(
+            "acme/nowhere/x/line-9",
+            &day,
+            takt_report::ReportFormat::Svg,
+        )
+        .await;
+    assert!(unknown.is_err(), "an unknown line is an error");
     takt.shutdown().await;
 
     let store = Store::open_file(&paths.database_file())

@@ -64,3 +64,20 @@ pub fn acknowledge_alert(state: State<'_, AppState>, id: u64) -> Result<(), Takt
 pub fn acknowledge_all_alerts(state: State<'_, AppState>) {
     state.takt.alerts().acknowledge_all(&current_user());
 }
+
+/// Draws a day's shift report (`format`: `png` or `svg`) for a line from the history and saves it in
+/// Takt's data directory; returns where.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_shift_report(
+    state: State<'_, AppState>,
+    line: String,
+    date: String,
+    format: String,
+) -> Result<String, TaktError> {
+    let format = format.parse().map_err(|e: String| TaktError::settings(e))?;
+    let takt = state.takt.clone();
+    takt.save_shift_report(&line, &date, format)
+        .await
+        .map(|p| p.display().to_string())
+}

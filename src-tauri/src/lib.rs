@@ -29,6 +29,7 @@ macro_rules! specta_builder {
                 $crate::commands::get_alerts,
                 $crate::commands::acknowledge_alert,
                 $crate::commands::acknowledge_all_alerts,
+                $crate::commands::save_shift_report,
             ])
             .events(tauri_specta::collect_events![
                 $crate::events::PlantUpdate,

@@ -21,6 +21,11 @@ export const commands = {
 	acknowledgeAlert: (id: number) => typedError<null, TaktError>(__TAURI_INVOKE("acknowledge_alert", { id })),
 	/**  Acknowledges every alert that needs attention. */
 	acknowledgeAllAlerts: () => __TAURI_INVOKE<void>("acknowledge_all_alerts"),
+	/**
+	 *  Draws a day's shift report (`format`: `png` or `svg`) for a line from the history and saves it in
+	 *  Takt's data directory; returns where.
+	 */
+	saveShiftReport: (line: string, date: string, format: string) => typedError<string, TaktError>(__TAURI_INVOKE("save_shift_report", { line, date, format })),
 };
 
 /** Events */

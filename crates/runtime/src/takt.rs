@@ -1,6 +1,6 @@
 //! Starting and stopping a running Takt.
 
-use crate::{Alerts, Paths, Settings, SettingsView, TaktError};
+use crate::{Alerts, ErrorKind, Paths, Settings, SettingsView, TaktError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -144,6 +144,53 @@ impl Takt {
 
     pub fn paths(&self) -> &Paths {
         &self.paths
+    }
+
+    /// Draws a day's shift report for a line (or any equipment) from the history and saves it under the
+    /// data directory's `reports/`; returns the file written.
+    pub async fn save_shift_report(
+        &self,
+        line: &str,
+        date: &str,
+        format: takt_report::ReportFormat,
+    ) -> Result<std::path::PathBuf, TaktError> {
+        let scope = EquipmentPath::parse(line.trim()).map_err(|e| {
+            TaktError::new(
+                ErrorKind::NotFound,
+                format!("`{line}` is not an equipment path: {e}"),
+            )
+        })?;
+        let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").map_err(|_| {
+            TaktError::new(
+                ErrorKind::Settings,
+                format!("`{date}` is not a date (YYYY-MM-DD)"),
+            )
+        })?;
+        let store = self.store.as_ref().ok_or_else(|| {
+            TaktError::new(
+                ErrorKind::Database,
+                "no database: the shift report is drawn from the recorded history",
+            )
+        })?;
+        let bytes =
+            takt_report::render_shift_report(store, &scope, day, format, Default::default())
+                .await
+                .map_err(|e| TaktError::new(ErrorKind::Database, e.to_string()))?;
+        let ext = match format {
+            takt_report::ReportFormat::Png => "png",
+            takt_report::ReportFormat::Svg => "svg",
+        };
+        let dir = self.paths.data_dir.join("reports");
+        let file = dir.join(format!("shift-report-{}-{day}.{ext}", scope.name()));
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&file, &bytes))
+            .map_err(|e| {
+                TaktError::new(
+                    ErrorKind::Internal,
+                    format!("cannot write {}: {e}", file.display()),
+                )
+            })?;
+        Ok(file)
     }
 
     /// The andon: alert list, acknowledgements, change notifications.

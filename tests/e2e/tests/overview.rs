@@ -338,7 +338,9 @@ fn check_alerts_view(session: &Session) -> Result<String, String> {
                 .find_all(r#"[data-testid="alert-row"], [data-testid="alerts-empty"]"#)
                 .map_err(|e| e.to_string())?;
             if rows.is_empty() {
-                return Err(format!("alerts view shows neither alerts nor its empty text ({text})"));
+                return Err(format!(
+                    "alerts view shows neither alerts nor its empty text ({text})"
+                ));
             }
             return Ok(text);
         }

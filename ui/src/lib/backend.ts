@@ -51,6 +51,8 @@ export interface Backend {
   acknowledgeAlert(id: number): Promise<SaveResult>;
   acknowledgeAllAlerts(): Promise<void>;
   onAlertsUpdate(handler: (view: AlertsView) => void): Promise<Unsubscribe>;
+  /** Draws and saves a day's shift report; the result holds the saved file's path. */
+  saveShiftReport(line: string, date: string, format: "png" | "svg"): Promise<{ status: "ok"; data: string } | { status: "error"; error: TaktError }>;
 }
 
 const ERROR_KINDS: readonly TaktError["kind"][] = ["settings", "database", "broker", "not_found", "internal"];
@@ -97,6 +99,14 @@ export const tauriBackend: Backend = {
     }
   },
   acknowledgeAllAlerts: () => commands.acknowledgeAllAlerts(),
+  async saveShiftReport(line, date, format) {
+    try {
+      const r = await commands.saveShiftReport(line, date, format);
+      return r.status === "ok" ? { status: "ok", data: r.data } : { status: "error", error: toTaktError(r.error) };
+    } catch (e) {
+      return { status: "error", error: toTaktError(e) };
+    }
+  },
   async onAlertsUpdate(handler) {
     return unsubscriber(await events.alertsUpdate.listen((event) => handler(event.payload)));
   },

@@ -53,6 +53,11 @@ function backend(
         case "acknowledge_alert":
         case "acknowledge_all_alerts":
           return null;
+        case "save_shift_report": {
+          const a = args as { line: string; date: string; format: string };
+          if (a.line.endsWith("line2")) throw { kind: "database", message: "no history for line2 on that day" };
+          return `/data/reports/shift-report-${a.line.split("/").pop()}-${a.date}.${a.format}`;
+        }
         default:
           throw new Error(`unexpected command ${cmd}`);
       }
@@ -425,5 +430,23 @@ describe("alerts", () => {
     await renderApp(snapshot);
     await userEvent.click(screen.getByTestId("alerts-tab"));
     expect((await screen.findByTestId("alerts-empty")).textContent).toContain("down too long");
+  });
+});
+
+describe("shift report", () => {
+  it("saves a line's report from its tile and says where, or why not", async () => {
+    const snapshot = makeDemoSnapshot(Date.now());
+    const calls = backend(snapshot);
+    await renderApp(snapshot);
+    const tiles = screen.getAllByTestId("line-tile");
+    await userEvent.click(within(tiles[0]!).getByTestId("report-button"));
+    const call = calls.find((c) => c.cmd === "save_shift_report");
+    expect(call?.args).toMatchObject({ line: snapshot.lines[0]!.path, format: "png" });
+    expect((call?.args as { date: string }).date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    await waitFor(() => expect(screen.getByTestId("notice").textContent).toContain("saved to /data/reports/shift-report-"));
+    const line2 = tiles.find((t) => t.dataset.path?.endsWith("line2"));
+    expect(line2).toBeDefined();
+    await userEvent.click(within(line2!).getByTestId("report-button"));
+    await waitFor(() => expect(screen.getByTestId("notice").textContent).toContain("no history for line2"));
   });
 });
