@@ -4,6 +4,7 @@
 //! - `takt watch` subscribes like the desktop app does and prints every work-center change.
 //! - `takt plan` runs the planning engine (plant plans, scenarios, risk, optimizers, job shop).
 //! - `takt bench ingest` measures the live ingest path against a broker.
+//! - `takt serve` runs Takt headless (feed, live state, historian, alerts).
 //! - `takt report shift` draws a day's shift report from the MES database (PNG or SVG).
 
 mod bench_ingest;
@@ -66,6 +67,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
         /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
+    /// Run Takt without a window: the settings' broker (or the demo plant), live state, historian and
+    /// alerts, until Ctrl-C or `--seconds`. Uses the app's settings and database (`TAKT_HOME` applies).
+    Serve {
         #[arg(long)]
         seconds: Option<u64>,
     },
@@ -144,6 +151,7 @@ async fn main() -> ExitCode {
         Command::Bench {
             command: BenchCommand::Ingest(args),
         } => bench_ingest::run(args).await,
+        Command::Serve { seconds } => serve(seconds).await,
         // CPU-bound search: off the async workers.
         Command::Plan { command } => {
             tokio::task::spawn_blocking(move || takt_plan::cli::run(command))
@@ -247,6 +255,36 @@ async fn simulate(
         stats.published.load(Ordering::Relaxed)
     );
     result.map_err(|e| e.to_string())
+}
+
+/// Headless Takt: the same runtime as the desktop app, reporting its links on stderr once a second.
+async fn serve(seconds: Option<u64>) -> Result<(), String> {
+    let paths = takt_runtime::Paths::from_env();
+    let settings = takt_runtime::Settings::load(&paths.settings_file).map_err(|e| e.message)?;
+    let takt = takt_runtime::Takt::start(settings, paths.clone(), Default::default()).await;
+    eprintln!("takt: serving (data in {})", paths.data_dir.display());
+    let deadline = seconds.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    loop {
+        let stop = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = stop => break,
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                let s = takt.plant().snapshot();
+                eprintln!(
+                    "takt: broker {:?}, database {:?}, {} work centers, {} messages",
+                    s.broker.state, s.database.state, s.work_centers.len(), s.diagnostics.messages_total
+                );
+            }
+        }
+    }
+    takt.shutdown().await;
+    Ok(())
 }
 
 async fn watch(broker: &str, format: Format, seconds: Option<u64>) -> Result<(), String> {

@@ -402,10 +402,25 @@ async fn shift_prime(
     {
         shift_start_ms
     } else {
-        store
+        // Takt started mid-shift: its target ran from when it first heard of the work center — its
+        // first state record — or else from its first counter reading (which only sets the baseline).
+        let first_count = store
             .first_counter_since(wc, good, shift_start_ms)
             .await?
-            .map_or(shift_start_ms, |r| r.timestamp_ms)
+            .map(|r| r.timestamp_ms);
+        let first_state = store
+            .state_history(wc, shift_start_ms, now_ms())
+            .await?
+            .into_iter()
+            .filter(|r| r.start_ms >= shift_start_ms)
+            .map(|r| r.received_ms)
+            .min();
+        first_count
+            .into_iter()
+            .chain(first_state)
+            .min()
+            .unwrap_or(shift_start_ms)
+            .max(shift_start_ms)
     };
     Ok(Some(ShiftPrime {
         path: wc.clone(),
