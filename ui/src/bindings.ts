@@ -243,6 +243,8 @@ export type Settings = {
 	offline_after_s?: number,
 	/**  Andon thresholds; missing fields take their defaults. */
 	alerts?: AlertRules,
+	/**  History older than this many days is deleted (checked hourly); 0 keeps everything. */
+	history_retention_days?: number,
 };
 
 /**  What the settings dialog shows: the settings without the password. */

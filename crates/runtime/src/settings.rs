@@ -24,6 +24,13 @@ pub struct Settings {
     /// Andon thresholds; missing fields take their defaults.
     #[serde(default)]
     pub alerts: AlertRules,
+    /// History older than this many days is deleted (checked hourly); 0 keeps everything.
+    #[serde(default = "default_retention")]
+    pub history_retention_days: u32,
+}
+
+fn default_retention() -> u32 {
+    365
 }
 
 fn default_stale() -> u32 {
@@ -42,6 +49,7 @@ impl Default for Settings {
             stale_after_s: default_stale(),
             offline_after_s: default_offline(),
             alerts: AlertRules::default(),
+            history_retention_days: default_retention(),
         }
     }
 }

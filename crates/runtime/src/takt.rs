@@ -119,6 +119,13 @@ impl Takt {
             .map(|store| spawn_historian(store.clone(), &plant, shutdown_rx.clone()));
         if let Some(store) = &store {
             spawn_order_recorder(store.clone(), &plant, shutdown_rx.clone());
+            if settings.history_retention_days > 0 {
+                spawn_retention(
+                    store.clone(),
+                    settings.history_retention_days,
+                    shutdown_rx.clone(),
+                );
+            }
         }
         let alerts = Alerts::new(settings.alerts.clone());
         alerts.spawn(plant.clone(), shutdown_rx.clone());
@@ -436,6 +443,31 @@ async fn shift_prime(
 /// Records every work-center change in the database, and reports the writer's health as
 /// the database link status.
 /// Returns a task that ends once the writer has flushed everything it was given.
+/// Deletes history older than the retention period at start and then hourly.
+fn spawn_retention(store: Store, days: u32, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3_600));
+        loop {
+            tokio::select! {
+                _ = hourly.tick() => {}
+                _ = shutdown.changed() => break,
+            }
+            let cutoff = now_ms() - i64::from(days) * 86_400_000;
+            match store.delete_history_before(cutoff).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    rows = n,
+                    days,
+                    "history older than the retention period deleted"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "history retention failed; will retry in an hour")
+                }
+            }
+        }
+    });
+}
+
 /// Records which order and product each line runs, whenever that changes, so OEE can cost parts at the
 /// right product's ideal cycle. Watches snapshots (at most ten a second): order changes are rare.
 fn spawn_order_recorder(store: Store, plant: &PlantHandle, mut shutdown: watch::Receiver<bool>) {

@@ -153,6 +153,33 @@ impl Store {
         tx.commit().await.during(ACTION)
     }
 
+    /// Retention: deletes state, counter and order history older than `before_ms`, keeping for every
+    /// work center (and line) the last state, last counter reading and last order before the cutoff, so
+    /// what was in effect at the cutoff stays known. Returns the rows deleted.
+    pub async fn delete_history_before(&self, before_ms: TimestampMs) -> Result<u64> {
+        const ACTION: &str = "deleting old history";
+        let mut tx = self.write_tx(ACTION).await?;
+        let mut deleted = 0;
+        for sql in [
+            "DELETE FROM state_history WHERE start_ms < $1 AND start_ms < \
+               (SELECT MAX(h.start_ms) FROM state_history h WHERE h.path = state_history.path AND h.start_ms < $1)",
+            "DELETE FROM counter_history WHERE timestamp_ms < $1 AND timestamp_ms < \
+               (SELECT MAX(h.timestamp_ms) FROM counter_history h WHERE h.path = counter_history.path \
+                AND h.kind = counter_history.kind AND h.timestamp_ms < $1)",
+            "DELETE FROM order_history WHERE start_ms < $1 AND start_ms < \
+               (SELECT MAX(h.start_ms) FROM order_history h WHERE h.path = order_history.path AND h.start_ms < $1)",
+        ] {
+            deleted += sqlx::query(sql)
+                .bind(before_ms)
+                .execute(&mut *tx)
+                .await
+                .during(ACTION)?
+                .rows_affected();
+        }
+        tx.commit().await.during(ACTION)?;
+        Ok(deleted)
+    }
+
     /// The states of `path` during `[from_ms, to_ms)`, oldest first. The first record is the
     /// state in effect at `from_ms`, so it may start earlier.
     pub async fn state_history(

@@ -821,3 +821,35 @@ async fn writer_retries_and_reports_health_without_losing_records() {
     assert_eq!(count(&store, "state_history").await, 50);
     assert_eq!(count(&store, "counter_history").await, 50);
 }
+
+#[tokio::test]
+async fn retention_deletes_old_history_but_keeps_what_was_in_effect() {
+    let (_dir, store) = fresh().await;
+    let filler = path(FILLER);
+    let batch = vec![
+        change(FILLER, StateKind::Running, 1_000, 1_000, Some(100)),
+        change(FILLER, StateKind::Down, 2_000, 2_000, Some(110)),
+        change(FILLER, StateKind::Running, 3_000, 3_000, Some(120)),
+        change(FILLER, StateKind::Running, 3_000, 9_000, Some(130)),
+    ];
+    store.append_history(&batch).await.unwrap();
+    let deleted = store.delete_history_before(5_000).await.unwrap();
+    // States at 1 000 and 2 000 go, the one in effect at the cutoff (3 000) stays; readings likewise.
+    let states = store.state_history(&filler, 0, 10_000).await.unwrap();
+    assert_eq!(
+        states.iter().map(|s| s.start_ms).collect::<Vec<_>>(),
+        vec![3_000]
+    );
+    let counters = store
+        .counter_history(&filler, CounterKind::Good, 0, 10_000)
+        .await
+        .unwrap();
+    assert_eq!(counters.first().map(|c| c.timestamp_ms), Some(3_000));
+    assert_eq!(counters.last().map(|c| c.timestamp_ms), Some(9_000));
+    assert_eq!(deleted, 4, "two states and two readings");
+    assert_eq!(
+        store.delete_history_before(5_000).await.unwrap(),
+        0,
+        "idempotent"
+    );
+}

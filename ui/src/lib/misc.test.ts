@@ -122,12 +122,14 @@ describe("settings form", () => {
         ...view.settings,
         broker: { ...view.settings.broker!, sparkplug: { group_id: "plant1", reorder_timeout_ms: 2000, rebirth_cooldown_ms: 5000 } },
         alerts: { down_minutes: 5, scrap_over_percent: 2 },
+        history_retention_days: 90,
       },
     };
     const f = { ...formFromView(full), host: "other.local" };
     const saved = settingsFromForm(f);
     expect(saved.alerts).toEqual({ down_minutes: 5, scrap_over_percent: 2 });
     expect(saved.broker?.sparkplug?.group_id).toBe("plant1");
+    expect(saved.history_retention_days).toBe(90);
     expect(saved.broker?.host).toBe("other.local");
   });
 

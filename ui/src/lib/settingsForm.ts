@@ -18,6 +18,8 @@ export type SettingsForm = {
   offlineAfter: string;
   /** Alert thresholds: not edited in the dialog (yet), but kept when saving. */
   alerts?: AlertRules;
+  /** History retention (days): edited in the settings file, kept when saving. */
+  retentionDays?: number;
   /** Sparkplug B host settings: edited in the settings file, kept when saving. */
   sparkplug?: SparkplugSettings | null;
 };
@@ -53,6 +55,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     staleAfter: String(s.stale_after_s ?? 30),
     offlineAfter: String(s.offline_after_s ?? 300),
     ...(s.alerts ? { alerts: s.alerts } : {}),
+    ...(s.history_retention_days !== undefined ? { retentionDays: s.history_retention_days } : {}),
     ...(b.sparkplug ? { sparkplug: b.sparkplug } : {}),
   };
 }
@@ -106,6 +109,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
     stale_after_s: Number(f.staleAfter.trim()),
     offline_after_s: Number(f.offlineAfter.trim()),
     ...(f.alerts ? { alerts: f.alerts } : {}),
+    ...(f.retentionDays !== undefined ? { history_retention_days: f.retentionDays } : {}),
   };
 }
 
