@@ -771,7 +771,8 @@ fn a_5_mb_birth_is_handled_in_linear_time() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1_000))]
+    // TAKT_FUZZ_CASES raises the budget for a longer fuzz run; CI uses the default.
+    #![proptest_config(ProptestConfig::with_cases(crate::sparkplug::fuzz_cases(1_000)))]
 
     #[test]
     fn handle_never_panics_on_arbitrary_topics_and_bytes(

@@ -23,3 +23,12 @@ pub use payload::{
 };
 pub use session::{Outputs, SparkplugSession};
 pub use topic::{MessageType, SparkplugTopic, TopicError, ncmd_topic};
+
+/// Property-test budget: `default`, or `TAKT_FUZZ_CASES` for a longer fuzz run.
+#[cfg(test)]
+pub(crate) fn fuzz_cases(default: u32) -> u32 {
+    std::env::var("TAKT_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -436,7 +436,8 @@ fn rebirth_command_is_an_ncmd_with_the_rebirth_metric() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    // TAKT_FUZZ_CASES raises the budget for a longer fuzz run; CI uses the default.
+    #![proptest_config(ProptestConfig::with_cases(crate::sparkplug::fuzz_cases(2_000)))]
 
     #[test]
     fn decode_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
