@@ -2,7 +2,6 @@
 //! under the mapped ISA-95 paths; a `seq` gap makes Takt publish one NCMD rebirth; NDEATH takes the devices
 //! offline; and after the broker is killed and restarted, rebirths are requested within 2 s of its return.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
@@ -11,7 +10,8 @@ use takt_connect::{BrokerSettings, SparkplugSettings};
 use takt_model::StateKind;
 use takt_plant::{FeedHealth, LinkState, PlantConfig, PlantHandle, PlantSettings};
 use takt_tests::{
-    OwnMosquitto, eventually, init_tracing, port_of, shared_broker, unique_enterprise,
+    OwnMosquitto, eventually, init_tracing, mosquitto_pub_bytes, port_of, shared_broker,
+    unique_enterprise,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -26,28 +26,6 @@ fn payload(seq: u64, metrics: Vec<DecodedMetric>) -> Vec<u8> {
         metrics,
         ..Default::default()
     })
-}
-
-/// Publishes binary payloads with Mosquitto's own client (`-f` reads the message from a file).
-fn publish(port: u16, topic: &str, bytes: &[u8]) {
-    let file = tempfile::NamedTempFile::new().expect("temp file");
-    std::fs::write(file.path(), bytes).expect("write payload");
-    let status = Command::new("mosquitto_pub")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "-q",
-            "1",
-            "-t",
-            topic,
-            "-f",
-        ])
-        .arg(file.path())
-        .status()
-        .expect("run mosquitto_pub");
-    assert!(status.success(), "mosquitto_pub {topic}");
 }
 
 /// A Takt feed following one Sparkplug group, and the plant it feeds.
@@ -138,7 +116,7 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
     let (plant, _stop) = takt_feed(&url, &group).await;
     let mut ncmd = ncmd_listener(port, &group).await;
     for (topic, bytes) in births(&group) {
-        publish(port, &topic, &bytes);
+        mosquitto_pub_bytes(port, &topic, &bytes);
     }
     let filler = format!("{enterprise}/berlin/packaging/line-1/filler");
     let p = plant.clone();
@@ -154,7 +132,7 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
     )
     .await;
     // Data by alias only, in order: 12 more good parts.
-    publish(
+    mosquitto_pub_bytes(
         port,
         &format!("spBv1.0/{group}/DDATA/line-1/filler"),
         &payload(2, vec![metric("Good", 11, MetricValue::UInt64(1012))]),
@@ -178,7 +156,7 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
     // seq 5 after 2: a gap. After the reorder timeout Takt asks the node to rebirth — once per cooldown,
     // however many more gapped messages arrive.
     for seq in [5, 9, 14] {
-        publish(
+        mosquitto_pub_bytes(
             port,
             &format!("spBv1.0/{group}/DDATA/line-1/filler"),
             &payload(seq, vec![metric("Good", 11, MetricValue::UInt64(1020))]),
@@ -191,9 +169,9 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
 
     // The node answers with new births, then dies: its devices go offline.
     for (topic, bytes) in births(&group) {
-        publish(port, &topic, &bytes);
+        mosquitto_pub_bytes(port, &topic, &bytes);
     }
-    publish(
+    mosquitto_pub_bytes(
         port,
         &format!("spBv1.0/{group}/NDEATH/line-1"),
         &payload(0, vec![metric("bdSeq", 0, MetricValue::Int64(0))]),
@@ -210,7 +188,7 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
     )
     .await;
     // Garbage on a Sparkplug topic is counted against that topic.
-    publish(
+    mosquitto_pub_bytes(
         port,
         &format!("spBv1.0/{group}/DDATA/line-1/filler"),
         b"\xff\x00garbage",
@@ -239,7 +217,7 @@ async fn after_a_broker_restart_rebirths_are_requested_within_two_seconds() {
     let group = format!("{enterprise}:berlin:packaging");
     let (plant, _stop) = takt_feed(&broker.url(), &group).await;
     for (topic, bytes) in births(&group) {
-        publish(port, &topic, &bytes);
+        mosquitto_pub_bytes(port, &topic, &bytes);
     }
     let filler = format!("{enterprise}/berlin/packaging/line-1/filler");
     let p = plant.clone();

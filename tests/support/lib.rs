@@ -186,6 +186,18 @@ pub async fn subscribe(
 
 /// Publishes one QoS 1 message with an independent client: Mosquitto's own `mosquitto_pub`.
 pub fn mosquitto_pub(port: u16, topic: &str, payload: &str) {
+    mosquitto_pub_with(port, topic, &["-m", payload]);
+}
+
+/// Publishes a binary payload (e.g. Sparkplug protobuf) with `mosquitto_pub -f`.
+pub fn mosquitto_pub_bytes(port: u16, topic: &str, bytes: &[u8]) {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), bytes).expect("write payload");
+    let path = file.path().to_string_lossy().into_owned();
+    mosquitto_pub_with(port, topic, &["-f", &path]);
+}
+
+fn mosquitto_pub_with(port: u16, topic: &str, message: &[&str]) {
     let status = Command::new("mosquitto_pub")
         .args([
             "-h",
@@ -196,9 +208,8 @@ pub fn mosquitto_pub(port: u16, topic: &str, payload: &str) {
             "1",
             "-t",
             topic,
-            "-m",
-            payload,
         ])
+        .args(message)
         .status()
         .expect("run mosquitto_pub (install mosquitto-clients)");
     assert!(status.success(), "mosquitto_pub failed for {topic}");
