@@ -10,6 +10,7 @@
 //! reported as [`StoreError::Corrupt`].
 
 mod calendars;
+mod downtime;
 mod error;
 mod hierarchy;
 mod history;
@@ -18,6 +19,7 @@ mod reports;
 mod url;
 mod writer;
 
+pub use downtime::DowntimeAuditRecord;
 pub use error::{Result, StoreError};
 pub use history::{CounterRecord, StateRecord};
 pub use reports::{CounterReading, OrderRecord, StatePoint};
