@@ -29,9 +29,9 @@ use takt_model::{
     TimestampMs,
 };
 use takt_oee::{
-    BreakPattern, CountEvent, DowntimeEvent, IdealCycles, Interval, Oee, OeeConfig, OeeEngine,
-    OeeInputs, ParetoBy, ParetoRow, PlannedTime, ReasonTree, ShiftPlan, StateEvent, StateTimeline,
-    derive_events, pareto,
+    AuditEntry, BreakPattern, CountEvent, DowntimeEvent, DowntimeLog, IdealCycles, Interval, Oee,
+    OeeConfig, OeeEngine, OeeInputs, ParetoBy, ParetoRow, PlannedTime, ReasonTree, ShiftPlan,
+    StaleEdit, StateEvent, StateTimeline, pareto,
 };
 use takt_store::Store;
 
@@ -113,30 +113,44 @@ pub struct DayOee {
 /// (start, product) of each order change, sorted.
 type ProductSpans = Vec<(TimestampMs, Option<String>)>;
 
-struct LoadedWorkCenter {
-    path: EquipmentPath,
+pub(crate) struct LoadedWorkCenter {
+    pub(crate) path: EquipmentPath,
     /// Its own order history, else its line's.
-    products: ProductSpans,
-    timeline: StateTimeline,
-    downtime: Vec<DowntimeEvent>,
-    counts: Vec<CountEvent>,
+    pub(crate) products: ProductSpans,
+    pub(crate) timeline: StateTimeline,
+    /// Derived from the timeline, with the stored edits replayed.
+    pub(crate) log: DowntimeLog,
+    /// `log`'s events in time order (what the OEE engine reads).
+    pub(crate) downtime: Vec<DowntimeEvent>,
+    /// Stored edits that no longer apply (late data moved their event), and stored entries
+    /// that could not be read at all.
+    pub(crate) stale_edits: Vec<StaleEdit>,
+    pub(crate) unreadable_edits: u32,
+    pub(crate) counts: Vec<CountEvent>,
 }
 
-struct LoadedLine {
-    path: EquipmentPath,
-    label: String,
+impl LoadedWorkCenter {
+    /// Re-reads the events after an edit of `log`.
+    pub(crate) fn refresh_downtime(&mut self) {
+        self.downtime = self.log.events_of(&self.path).cloned().collect();
+    }
+}
+
+pub(crate) struct LoadedLine {
+    pub(crate) path: EquipmentPath,
+    pub(crate) label: String,
     plan: Option<ShiftPlan>,
-    planned: PlannedTime,
-    work_centers: Vec<LoadedWorkCenter>,
+    pub(crate) planned: PlannedTime,
+    pub(crate) work_centers: Vec<LoadedWorkCenter>,
 }
 
 /// History of a scope, converted once, ready for any number of OEE scopes.
 pub struct LoadedHistory {
     scope: EquipmentPath,
     range: Interval,
-    lines: Vec<LoadedLine>,
-    cycles: IdealCycles,
-    options: HistoryOptions,
+    pub(crate) lines: Vec<LoadedLine>,
+    pub(crate) cycles: IdealCycles,
+    pub(crate) options: HistoryOptions,
 }
 
 /// What [`load_history`] reads per work center, in a task of its own.
@@ -144,6 +158,9 @@ struct RawWorkCenter {
     timeline: StateTimeline,
     readings: [Vec<takt_store::CounterReading>; 2],
     products: ProductSpans,
+    /// Stored downtime edits of the events in the range (unreadable ones counted).
+    audit: Vec<AuditEntry>,
+    unreadable_edits: u32,
     has_data: bool,
 }
 
@@ -236,14 +253,25 @@ pub async fn load_history(
                 raw.products
             };
             let counts = count_events(&raw.readings, &products, range);
-            let downtime = derive_events(&raw.timeline, options.config.micro_stop_threshold_ms);
-            work_centers.push(LoadedWorkCenter {
+            let (log, stale_edits) = DowntimeLog::from_audit(
+                options.reasons.clone(),
+                options.config.micro_stop_threshold_ms,
+                std::slice::from_ref(&raw.timeline),
+                raw.audit,
+            )
+            .map_err(|e| ReportError::Internal(format!("reason tree: {e}")))?;
+            let mut loaded = LoadedWorkCenter {
                 path: wc,
                 products,
                 timeline: raw.timeline,
-                downtime,
+                log,
+                downtime: Vec::new(),
+                stale_edits,
+                unreadable_edits: raw.unreadable_edits,
                 counts,
-            });
+            };
+            loaded.refresh_downtime();
+            work_centers.push(loaded);
         }
         if work_centers.is_empty() {
             continue;
@@ -405,10 +433,25 @@ async fn read_work_center(
         })
         .collect();
     let timeline = StateTimeline::from_events(wc.clone(), &events, now);
+    // Edits name events by their start, which may lie before the range (the stop in effect
+    // at its start).
+    let first_start = timeline
+        .span()
+        .map_or(range.start, |s| s.start.min(range.start));
+    let mut audit = Vec::new();
+    let mut unreadable_edits = 0;
+    for record in store.downtime_audit(wc, first_start, range.end).await? {
+        match serde_json::from_str::<AuditEntry>(&record.entry) {
+            Ok(entry) => audit.push(entry),
+            Err(_) => unreadable_edits += 1,
+        }
+    }
     Ok(RawWorkCenter {
         timeline,
         readings: [good, scrap],
         products,
+        audit,
+        unreadable_edits,
         has_data,
     })
 }
@@ -610,7 +653,7 @@ impl LoadedHistory {
     }
 
     /// Ideal output over the planned windows in `scope`, product by product.
-    fn target(&self, line: &LoadedLine, scope: &[Interval]) -> Option<u64> {
+    pub(crate) fn target(&self, line: &LoadedLine, scope: &[Interval]) -> Option<u64> {
         let products = &line.work_centers.last()?.products;
         let mut parts = 0.0;
         let mut known = false;

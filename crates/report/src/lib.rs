@@ -8,12 +8,16 @@
 
 pub mod generate;
 pub mod history;
+pub mod line_detail;
 pub mod shift_report;
 
 pub use generate::{GeneratedDatabase, fill_generated_history};
 pub use history::{
     DayOee, HistoryOptions, LineOee, LoadedHistory, ScopeOee, ShiftOee, day_oee, load_history,
     scope_oee,
+};
+pub use line_detail::{
+    DowntimeRow, LineDetail, ReasonChoice, WorkCenterDetail, edit_downtime, line_detail,
 };
 pub use shift_report::{
     GroupBy, ParetoBar, ReportBar, ReportFormat, ShiftReport, ShiftReportLine, render,
@@ -53,6 +57,9 @@ pub enum ReportError {
     )]
     FontMissing { tried: Vec<PathBuf> },
 
+    #[error("{0}")]
+    Edit(#[from] takt_oee::EditError),
+
     #[error("drawing the report failed: {0}")]
     Draw(String),
 
@@ -69,6 +76,7 @@ impl ReportError {
             ReportError::NoHistory { .. } => "no_history",
             ReportError::Calendar { .. } => "calendar",
             ReportError::FontMissing { .. } => "font_missing",
+            ReportError::Edit(_) => "edit_refused",
             ReportError::Draw(_) => "draw",
             ReportError::Internal(_) => "internal",
         }
