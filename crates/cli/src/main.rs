@@ -366,6 +366,15 @@ async fn open_report_database(database: Option<&str>) -> Result<takt_store::Stor
         })
 }
 
+/// The app's reason tree and micro-stop threshold (settings.json), or the defaults when it
+/// cannot be read.
+fn report_options() -> takt_report::HistoryOptions {
+    let paths = takt_runtime::Paths::from_env();
+    takt_runtime::Settings::load(&paths.settings_file)
+        .unwrap_or_default()
+        .history_options(chrono::Utc::now().timestamp_millis())
+}
+
 async fn report_shift(
     line: &str,
     date: chrono::NaiveDate,
@@ -388,15 +397,9 @@ async fn report_shift(
         ReportFormat::Svg => "svg",
     };
     let store = open_report_database(database).await?;
-    let bytes = takt_report::render_shift_report(
-        &store,
-        &scope,
-        date,
-        format,
-        takt_report::HistoryOptions::default(),
-    )
-    .await
-    .map_err(|e| e.to_string());
+    let bytes = takt_report::render_shift_report(&store, &scope, date, format, report_options())
+        .await
+        .map_err(|e| e.to_string());
     store.close().await;
     let bytes = bytes?;
     let out = out.unwrap_or_else(|| format!("shift-report-{}-{date}.{ext}", scope.name()).into());

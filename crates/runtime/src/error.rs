@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Broker,
     /// The thing asked for does not exist (e.g. an alert id).
     NotFound,
+    /// The request is understood but impossible (e.g. splitting a stop outside its span).
+    Refused,
     Internal,
 }
 

@@ -4,15 +4,18 @@
 
 mod alerts;
 mod error;
+mod line_view;
 mod paths;
 mod settings;
 mod takt;
 
 pub use alerts::{Alerts, AlertsView, current_user};
 pub use error::{ErrorKind, TaktError};
+pub use line_view::{DetailRange, LineDetailView, LiveLineOee, LiveOee};
 pub use paths::Paths;
-pub use settings::{Settings, SettingsView};
+pub use settings::{DowntimeSettings, Settings, SettingsView, default_reason_tree};
 pub use takt::{Takt, TaktOptions};
 pub use takt_alerts::{Alert, AlertKind, AlertRules, Severity};
 
 pub use takt_connect::BrokerSettings;
+pub use takt_oee::AuditAction;

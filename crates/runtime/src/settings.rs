@@ -7,6 +7,9 @@ use specta::Type;
 use std::path::Path;
 use takt_alerts::AlertRules;
 use takt_connect::BrokerSettings;
+use takt_model::TimestampMs;
+use takt_oee::{OeeConfig, ReasonNode, ReasonTree, StopCategory};
+use takt_report::HistoryOptions;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
 pub struct Settings {
@@ -27,6 +30,82 @@ pub struct Settings {
     /// History older than this many days is deleted (checked hourly); 0 keeps everything.
     #[serde(default = "default_retention")]
     pub history_retention_days: u32,
+    /// Reason tree and micro-stop threshold for downtime and OEE.
+    #[serde(default)]
+    pub downtime: DowntimeSettings,
+}
+
+/// How stops are classified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct DowntimeSettings {
+    /// Stops shorter than this are micro-stops (performance loss, not a breakdown).
+    #[serde(default = "default_micro_stop")]
+    pub micro_stop_threshold_s: u32,
+    /// The reasons a supervisor can charge a stop to. Codes are the full paths
+    /// (`MECH/JAM`); feeds should send them as the stop's reason.
+    #[serde(default = "default_reason_tree")]
+    pub reasons: ReasonTree,
+}
+
+fn default_micro_stop() -> u32 {
+    120
+}
+
+/// The reasons the demo plant's machines report, grouped the way a maintenance team sorts them.
+pub fn default_reason_tree() -> ReasonTree {
+    use StopCategory::{Breakdown, MicroStop, Setup};
+    let n = ReasonNode::new;
+    ReasonTree {
+        roots: vec![
+            n("MECH", "Mechanical", Some(Breakdown))
+                .with(vec![n("JAM", "Jam", None), n("BEARING", "Bearing", None)]),
+            n("ELEC", "Electrical", Some(Breakdown)).with(vec![
+                n("DRIVE-FAULT", "Drive fault", None),
+                n("SENSOR", "Sensor", None),
+            ]),
+            n("PNEU", "Pneumatic", Some(Breakdown)).with(vec![n(
+                "PRESSURE-LOW",
+                "Pressure low",
+                None,
+            )]),
+            n("MATERIAL", "Material", Some(Breakdown)).with(vec![
+                n("QUALITY", "Quality", None),
+                n("SHORTAGE", "Shortage", None),
+            ]),
+            n("TOOL", "Tooling", Some(Breakdown)).with(vec![n("WEAR", "Wear", None)]),
+            n("OPERATOR", "Operator", Some(Breakdown)).with(vec![n("ABSENT", "Absent", None)]),
+            n("SETUP", "Setup and changeover", Some(Setup)).with(vec![
+                n("CHANGEOVER", "Product changeover", None),
+                n("ADJUST", "Adjustment", None),
+            ]),
+            n("MICRO-STOP", "Minor stop", Some(MicroStop)),
+        ],
+    }
+}
+
+impl Default for DowntimeSettings {
+    fn default() -> Self {
+        Self {
+            micro_stop_threshold_s: default_micro_stop(),
+            reasons: default_reason_tree(),
+        }
+    }
+}
+
+impl Settings {
+    /// How reports and the line detail turn history into OEE, as of `now_ms`.
+    pub fn history_options(&self, now_ms: TimestampMs) -> HistoryOptions {
+        HistoryOptions {
+            breaks: Vec::new(),
+            reasons: self.downtime.reasons.clone(),
+            config: OeeConfig {
+                micro_stop_threshold_ms: i64::from(self.downtime.micro_stop_threshold_s) * 1_000,
+                ..OeeConfig::default()
+            },
+            now_ms,
+            pareto_depth: None,
+        }
+    }
 }
 
 fn default_retention() -> u32 {
@@ -50,6 +129,7 @@ impl Default for Settings {
             offline_after_s: default_offline(),
             alerts: AlertRules::default(),
             history_retention_days: default_retention(),
+            downtime: DowntimeSettings::default(),
         }
     }
 }
@@ -139,6 +219,10 @@ impl Settings {
                 "the critical down-time alert must not come before the first one",
             ));
         }
+        self.downtime
+            .reasons
+            .validate()
+            .map_err(|e| TaktError::settings(format!("downtime reason tree: {e}")))?;
         Ok(())
     }
 
@@ -259,5 +343,24 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.validate().is_err());
+        let mut s = Settings::default();
+        s.downtime.reasons.roots[0].code = "has space".into();
+        assert!(
+            s.validate()
+                .unwrap_err()
+                .message
+                .contains("downtime reason tree"),
+        );
+    }
+
+    #[test]
+    fn older_settings_files_get_the_default_reason_tree() {
+        let s: Settings = serde_json::from_str(r#"{"broker":null}"#).unwrap();
+        assert_eq!(s.downtime, DowntimeSettings::default());
+        assert!(s.downtime.reasons.contains("MECH/JAM"));
+        assert!(s.validate().is_ok());
+        let options = s.history_options(5);
+        assert_eq!(options.config.micro_stop_threshold_ms, 120_000);
+        assert_eq!(options.now_ms, 5);
     }
 }

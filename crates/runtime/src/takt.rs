@@ -37,14 +37,19 @@ impl Default for TaktOptions {
 
 /// A running Takt: owns the background tasks; dropping it (or [`Takt::shutdown`]) stops them.
 pub struct Takt {
-    plant: PlantHandle,
-    settings: Settings,
+    pub(crate) plant: PlantHandle,
+    pub(crate) settings: Settings,
     paths: Paths,
     demo_broker: Option<String>,
     shutdown: watch::Sender<bool>,
-    store: Option<Store>,
+    pub(crate) store: Option<Store>,
     historian: Mutex<Option<JoinHandle<()>>>,
     alerts: Alerts,
+    /// Shift calendars per site, for the line detail's shift ranges.
+    pub(crate) calendars: HashMap<EquipmentPath, ShiftCalendar>,
+    /// Downtime edits are checked and stored one at a time.
+    pub(crate) edit_lock: tokio::sync::Mutex<()>,
+    pub(crate) live_oee_cache: Mutex<Option<(std::time::Instant, Arc<crate::LiveOee>)>>,
 }
 
 impl Takt {
@@ -138,6 +143,9 @@ impl Takt {
             store,
             historian: Mutex::new(historian),
             alerts,
+            calendars,
+            edit_lock: tokio::sync::Mutex::new(()),
+            live_oee_cache: Mutex::new(None),
         }
     }
 
@@ -179,10 +187,10 @@ impl Takt {
                 "no database: the shift report is drawn from the recorded history",
             )
         })?;
-        let bytes =
-            takt_report::render_shift_report(store, &scope, day, format, Default::default())
-                .await
-                .map_err(|e| TaktError::new(ErrorKind::Database, e.to_string()))?;
+        let options = self.settings.history_options(now_ms());
+        let bytes = takt_report::render_shift_report(store, &scope, day, format, options)
+            .await
+            .map_err(|e| TaktError::new(ErrorKind::Database, e.to_string()))?;
         let ext = match format {
             takt_report::ReportFormat::Png => "png",
             takt_report::ReportFormat::Svg => "svg",

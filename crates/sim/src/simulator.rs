@@ -48,15 +48,16 @@ impl Default for SimOptions {
 const BUFFER_CAPACITY: u32 = 30;
 const STARVE_DEBOUNCE_MS: i64 = 3_000;
 
+/// Full codes of the default reason tree (`takt_runtime::default_reason_tree`).
 const BREAKDOWN_REASONS: [&str; 8] = [
-    "MECH-JAM",
-    "MECH-BEARING",
-    "ELEC-DRIVE-FAULT",
-    "ELEC-SENSOR",
-    "PNEU-PRESSURE-LOW",
-    "MATERIAL-QUALITY",
-    "TOOL-WEAR",
-    "OPERATOR-ABSENT",
+    "MECH/JAM",
+    "MECH/BEARING",
+    "ELEC/DRIVE-FAULT",
+    "ELEC/SENSOR",
+    "PNEU/PRESSURE-LOW",
+    "MATERIAL/QUALITY",
+    "TOOL/WEAR",
+    "OPERATOR/ABSENT",
 ];
 
 /// Local minute-of-day windows of planned stops: (start, end, reason).
