@@ -2,7 +2,10 @@
 
 use crate::state::AppState;
 use takt_plant::PlantSnapshot;
-use takt_runtime::{AlertsView, Settings, SettingsView, TaktError, current_user};
+use takt_runtime::{
+    AlertsView, AuditAction, DetailRange, LineDetailView, LiveOee, Settings, SettingsView,
+    TaktError, current_user,
+};
 use tauri::State;
 
 /// The whole live plant: lines, work centers, link status, diagnostics.
@@ -80,4 +83,38 @@ pub async fn save_shift_report(
     takt.save_shift_report(&line, &date, format)
         .await
         .map(|p| p.display().to_string())
+}
+
+/// One line over a shift or range: state bands, counters, OEE and losses, downtime.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_line_detail(
+    state: State<'_, AppState>,
+    line: String,
+    range: DetailRange,
+) -> Result<LineDetailView, TaktError> {
+    let takt = state.takt.clone();
+    takt.line_detail(&line, range).await
+}
+
+/// Assigns a reason to, splits, merges or comments downtime (audited as the signed-in user);
+/// returns the line detail after the edit.
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_downtime(
+    state: State<'_, AppState>,
+    line: String,
+    range: DetailRange,
+    action: AuditAction,
+) -> Result<LineDetailView, TaktError> {
+    let takt = state.takt.clone();
+    takt.edit_downtime(&line, range, action).await
+}
+
+/// Each line's OEE over its current shift so far.
+#[tauri::command]
+#[specta::specta]
+pub async fn get_live_oee(state: State<'_, AppState>) -> Result<LiveOee, TaktError> {
+    let takt = state.takt.clone();
+    Ok((*takt.live_oee().await).clone())
 }

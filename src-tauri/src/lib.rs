@@ -30,6 +30,9 @@ macro_rules! specta_builder {
                 $crate::commands::acknowledge_alert,
                 $crate::commands::acknowledge_all_alerts,
                 $crate::commands::save_shift_report,
+                $crate::commands::get_line_detail,
+                $crate::commands::edit_downtime,
+                $crate::commands::get_live_oee,
             ])
             .events(tauri_specta::collect_events![
                 $crate::events::PlantUpdate,

@@ -183,3 +183,108 @@ fn alert_commands_list_and_refuse_unknown_ids() {
     let view = invoke(&h.window, "get_alerts", json!({})).expect("get_alerts");
     assert_eq!(view["unacknowledged"], 0, "{view}");
 }
+
+#[test]
+fn line_detail_and_downtime_edits_through_ipc() {
+    let h = start();
+    // Wait for the demo plant's history to hold a stop on some line.
+    let deadline = Instant::now() + Duration::from_secs(45);
+    let (line, detail) = loop {
+        let snap = invoke(&h.window, "get_snapshot", json!({})).expect("get_snapshot");
+        let found = snap["lines"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find_map(|l| {
+                let line = l["path"].as_str()?.to_owned();
+                let view = invoke(
+                    &h.window,
+                    "get_line_detail",
+                    json!({ "line": line, "range": { "kind": "shift", "offset": 0 } }),
+                )
+                .ok()?;
+                let has_stop = view["detail"]["downtime"]
+                    .as_array()
+                    .is_some_and(|d| !d.is_empty());
+                has_stop.then_some((line, view))
+            });
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no line had a stop in its history after 45 s"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let d = &detail["detail"];
+    assert_eq!(d["line"], line.as_str());
+    assert!(
+        !d["work_centers"][0]["bands"]
+            .as_array()
+            .expect("bands")
+            .is_empty()
+    );
+    assert!(
+        d["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|c| c["code"] == "MECH/JAM"))
+    );
+    assert!(detail["shift"]["name"].is_string(), "{detail}");
+    let user = detail["user"].as_str().expect("user").to_owned();
+
+    // Comment on the first stop: stored, audited as the signed-in user.
+    let event = &d["downtime"][0]["event"];
+    let key = json!({ "work_center": event["work_center"], "start": event["start"] });
+    let range = json!({ "kind": "shift", "offset": 0 });
+    let after = invoke(
+        &h.window,
+        "edit_downtime",
+        json!({ "line": line, "range": range, "action": { "action": "comment", "event": key, "text": "checked by IPC test" } }),
+    )
+    .expect("edit_downtime");
+    let row = after["detail"]["downtime"]
+        .as_array()
+        .expect("downtime")
+        .iter()
+        .find(|r| {
+            r["event"]["start"] == event["start"]
+                && r["event"]["work_center"] == event["work_center"]
+        })
+        .expect("the edited stop")
+        .clone();
+    assert_eq!(row["event"]["comment"], "checked by IPC test");
+    assert_eq!(row["edited_by"], user.as_str());
+
+    // Refusals come back as errors with a kind the UI can show.
+    let err = invoke(
+        &h.window,
+        "edit_downtime",
+        json!({ "line": line, "range": range, "action": { "action": "assign_reason", "event": key, "reason": "NO/SUCH" } }),
+    )
+    .expect_err("unknown reason refused");
+    assert_eq!(err["kind"], "refused", "{err}");
+    let err = invoke(
+        &h.window,
+        "get_line_detail",
+        json!({ "line": "acme", "range": range }),
+    )
+    .expect_err("not a line");
+    assert_eq!(err["kind"], "not_found", "{err}");
+    let err = invoke(
+        &h.window,
+        "get_line_detail",
+        json!({ "line": line, "range": { "kind": "between", "from_ms": 10, "to_ms": 5 } }),
+    )
+    .expect_err("empty range");
+    assert_eq!(err["kind"], "settings", "{err}");
+
+    // The overview's OEE: every line in a shift with history gets a figure in 0..=1.
+    let live = invoke(&h.window, "get_live_oee", json!({})).expect("get_live_oee");
+    let lines = live["lines"].as_array().expect("lines");
+    assert!(lines.iter().any(|l| l["line"] == line.as_str()), "{live}");
+    for l in lines {
+        let oee = l["oee"].as_f64().expect("oee");
+        assert!((0.0..=1.0).contains(&oee), "{l}");
+    }
+}

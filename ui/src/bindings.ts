@@ -26,6 +26,15 @@ export const commands = {
 	 *  Takt's data directory; returns where.
 	 */
 	saveShiftReport: (line: string, date: string, format: string) => typedError<string, TaktError>(__TAURI_INVOKE("save_shift_report", { line, date, format })),
+	/**  One line over a shift or range: state bands, counters, OEE and losses, downtime. */
+	getLineDetail: (line: string, range: DetailRange) => typedError<LineDetailView, TaktError>(__TAURI_INVOKE("get_line_detail", { line, range })),
+	/**
+	 *  Assigns a reason to, splits, merges or comments downtime (audited as the signed-in user);
+	 *  returns the line detail after the edit.
+	 */
+	editDowntime: (line: string, range: DetailRange, action: AuditAction) => typedError<LineDetailView, TaktError>(__TAURI_INVOKE("edit_downtime", { line, range, action })),
+	/**  Each line's OEE over its current shift so far. */
+	getLiveOee: () => typedError<LiveOee, TaktError>(__TAURI_INVOKE("get_live_oee")),
 };
 
 /** Events */
@@ -102,6 +111,17 @@ export type AlertsView = {
 	version: number,
 };
 
+/**  A supervisor's edit. Also the journal entry that is replayed on re-derivation. */
+export type AuditAction = 
+/**  Assign, change (`Some`) or clear (`None`) the reason. */
+{ action: "assign_reason"; event: EventKey; reason: string | null } | 
+/**  Split into `[start, at)` and `[at, end)`. */
+{ action: "split"; event: EventKey; at: number } | 
+/**  Merge two adjacent events of one work center (given in either order). */
+{ action: "merge"; first: EventKey; second: EventKey } | 
+/**  Set (`Some`) or clear (`None`) the comment. */
+{ action: "comment"; event: EventKey; text: string | null };
+
 export type BrokerSettings = {
 	host: string,
 	port: number,
@@ -120,6 +140,16 @@ export type BrokerSettings = {
 	sparkplug?: SparkplugSettings | null,
 };
 
+/**  Which stretch of time the line detail covers. */
+export type DetailRange = 
+/**
+ *  `offset` 0: the shift running now (or the last one, between shifts); 1: the one
+ *  before; and so on.
+ */
+{ kind: "shift"; offset: number } | 
+/**  The last `hours` up to now. */
+{ kind: "hours"; hours: number } | { kind: "between"; from_ms: number; to_ms: number };
+
 export type Diagnostics = {
 	messages_total: number,
 	errors_total: number,
@@ -129,6 +159,51 @@ export type Diagnostics = {
 	topics_total: number,
 	/**  Topics with at least one error first, then busiest first. */
 	topics: TopicDiagnostic[],
+};
+
+/**  A stop of one work center over `[start, end)`. */
+export type DowntimeEvent = {
+	/**  `<work center>@<start ms>`: stable while the timeline grows. */
+	id: string,
+	work_center: EquipmentPath,
+	start: number,
+	end: number,
+	/**  The state the work center was in (the first one's, after a merge). */
+	state: StateKind,
+	reason: string | null,
+	comment: string | null,
+	/**  Shorter than the micro-stop threshold (see the module docs). */
+	micro_stop: boolean,
+	/**  True while the reason is the feed's (no person assigned one). */
+	auto: boolean,
+};
+
+/**  A downtime event as listed, with what the list needs to show it. */
+export type DowntimeRow = {
+	event: DowntimeEvent,
+	/**  The loss it is charged to. */
+	category: StopCategory,
+	/**  The reason's label from the tree (`None`: no reason, or a code not in the tree). */
+	reason_label: string | null,
+	/**  Who last edited it, and when. */
+	edited_by: string | null,
+	edited_at: number | null,
+	/**
+	 *  The event just before, on the same work center, ends where this one starts (a merge
+	 *  candidate).
+	 */
+	adjacent_to_previous: boolean,
+};
+
+/**  How stops are classified. */
+export type DowntimeSettings = {
+	/**  Stops shorter than this are micro-stops (performance loss, not a breakdown). */
+	micro_stop_threshold_s?: number,
+	/**
+	 *  The reasons a supervisor can charge a stop to. Codes are the full paths
+	 *  (`MECH/JAM`); feeds should send them as the stop's reason.
+	 */
+	reasons?: ReasonTree,
 };
 
 /**
@@ -151,7 +226,15 @@ export type EquipmentRule = {
 
 export type ErrorKind = "settings" | "database" | "broker" | 
 /**  The thing asked for does not exist (e.g. an alert id). */
-"not_found" | "internal";
+"not_found" | 
+/**  The request is understood but impossible (e.g. splitting a stop outside its span). */
+"refused" | "internal";
+
+/**  What identifies a downtime event across re-derivations. */
+export type EventKey = {
+	work_center: EquipmentPath,
+	start: number,
+};
 
 /**  How fresh a work center's feed is. */
 export type FeedHealth = 
@@ -164,6 +247,55 @@ export type FeedHealth =
 "stale" | 
 /**  Never heard from, or silent for longer than the offline threshold. */
 "offline";
+
+/**  A half-open time interval `[start, end)` in UTC milliseconds. */
+export type Interval = {
+	start: number,
+	end: number,
+};
+
+/**  One line over a range, everything the line detail view shows. */
+export type LineDetail = {
+	line: EquipmentPath,
+	label: string,
+	range: Interval,
+	/**  States are known up to here (`min(now, range end)`). */
+	until: number,
+	/**
+	 *  Planned production windows inside the range (shifts minus breaks); the rest of the
+	 *  range is outside planned time and is not charged to OEE.
+	 */
+	planned: Interval[],
+	/**  In flow order. */
+	work_centers: WorkCenterDetail[],
+	/**
+	 *  [`Oee::sum`] of the work centers (availability, performance, quality, six losses),
+	 *  from the range start to `until`, like every figure below.
+	 */
+	total: Oee,
+	/**  Good parts of the last work center. */
+	output: number,
+	scrap: number,
+	/**  Parts at the ideal cycle over planned time; `None` without a known product. */
+	target: number | null,
+	/**  Stop time by reason, longest first. */
+	pareto: ParetoRow[],
+	/**  Every downtime event overlapping the range, all work centers, in time order. */
+	downtime: DowntimeRow[],
+	/**  What a stop can be charged to, depth first. */
+	reasons: ReasonChoice[],
+	/**  Stored edits that no longer apply (late data moved their stop) or cannot be read. */
+	stale_edits: number,
+};
+
+/**  The line detail plus what the view needs around it. */
+export type LineDetailView = {
+	detail: LineDetail,
+	/**  The shift shown, when the range is a shift. */
+	shift: ShiftInstance | null,
+	/**  Who edits are recorded as. */
+	user: string,
+};
 
 export type LineLive = {
 	path: EquipmentPath,
@@ -205,6 +337,66 @@ export type LinkStatus = {
 	hint: string | null,
 };
 
+/**  One line's OEE over its current shift so far. */
+export type LiveLineOee = {
+	line: EquipmentPath,
+	shift: ShiftInstance,
+	availability: number | null,
+	performance: number | null,
+	quality: number | null,
+	oee: number | null,
+};
+
+export type LiveOee = {
+	computed_ms: number,
+	lines: LiveLineOee[],
+	/**  Why some or all lines have no figure (no database, a query failed). */
+	error: string | null,
+};
+
+/**  OEE of one scope (see the module docs for every definition). */
+export type Oee = {
+	availability: number | null,
+	performance: number | null,
+	/**  Ideal time / run time, not clamped at 1. */
+	performance_raw: number | null,
+	quality: number | null,
+	oee: number | null,
+	planned_time_ms: number,
+	run_time_ms: number,
+	net_run_time_ms: number,
+	fully_productive_time_ms: number,
+	/**  Ideal cycle × all parts (unclamped net run time). */
+	ideal_time_ms: number,
+	/**  Planned stops inside the shift windows (already excluded from planned time). */
+	planned_stop_ms: number,
+	/**  Planned time with no state data (included in breakdowns). */
+	no_data_ms: number,
+	good: number,
+	scrap: number,
+	startup_scrap: number,
+	/**  Parts without an ideal cycle time. */
+	uncosted_parts: number,
+	losses: SixLosses,
+	/**  Sorted by category, then reason. */
+	by_reason: ReasonLoss[],
+};
+
+export type ParetoRow = {
+	/**
+	 *  The reason code, cut to `depth` levels; `None` for stops without a reason, which are
+	 *  kept apart per category (an unexplained micro-stop is not an unexplained breakdown).
+	 */
+	reason: string | null,
+	category: StopCategory,
+	duration_ms: number,
+	events: number,
+	/**  This row's share of the ranked metric, 0–1. */
+	share: number | null,
+	/**  Share of this row and every row above it, 0–1; the last row is 1 (when non-empty). */
+	cumulative_share: number | null,
+};
+
 export type PlantSnapshot = {
 	/**  Highest item version in this snapshot. */
 	version: number,
@@ -231,6 +423,39 @@ export type PlantUpdate = {
 	diagnostics: Diagnostics,
 };
 
+export type ReasonChoice = {
+	/**  Full code, e.g. `MECH/JAM`. */
+	code: string,
+	label: string,
+	category: StopCategory,
+	/**  0 for roots. */
+	depth: number,
+};
+
+/**  Stop time charged to one reason (`None`: no reason) in one category. */
+export type ReasonLoss = {
+	reason: string | null,
+	category: StopCategory,
+	duration_ms: number,
+	/**  Events overlapping the scope (each counted once, even across a break). */
+	events: number,
+};
+
+/**  One node of the reason tree. Its full code is the parent's code, `/`, and its own `code`. */
+export type ReasonNode = {
+	/**  One segment: letters, digits, `-`, `_` or `.`. */
+	code: string,
+	label: string,
+	/**  Required on roots; children inherit their parent's when `None`. */
+	category?: StopCategory | null,
+	children?: ReasonNode[],
+};
+
+/**  A configurable, hierarchical tree of downtime reasons, e.g. `mech/jam`. */
+export type ReasonTree = {
+	roots: ReasonNode[],
+};
+
 export type Settings = {
 	/**  The plant's broker; `null` runs the embedded demo plant. */
 	broker?: BrokerSettings | null,
@@ -245,6 +470,8 @@ export type Settings = {
 	alerts?: AlertRules,
 	/**  History older than this many days is deleted (checked hourly); 0 keeps everything. */
 	history_retention_days?: number,
+	/**  Reason tree and micro-stop threshold for downtime and OEE. */
+	downtime?: DowntimeSettings,
 };
 
 /**  What the settings dialog shows: the settings without the password. */
@@ -268,6 +495,16 @@ export type ShiftInstance = {
 	date: string,
 	start_ms: number,
 	end_ms: number,
+};
+
+/**  The six big losses, as durations in ms. */
+export type SixLosses = {
+	breakdowns: number,
+	setups: number,
+	micro_stops: number,
+	reduced_speed: number,
+	startup_rejects: number,
+	production_rejects: number,
 };
 
 export type SparkplugMapping = {
@@ -309,6 +546,14 @@ export type SparkplugSettings = {
 	mapping?: SparkplugMapping,
 };
 
+/**  One state held over `[start, end)`. */
+export type StateInterval = {
+	start: number,
+	end: number,
+	kind: StateKind,
+	reason: string | null,
+};
+
 /**  What a work center is doing. The wire names (snake_case) are part of the MQTT contract. */
 export type StateKind = 
 /**  Producing. */
@@ -339,6 +584,15 @@ export type StateValueRule = {
 	reason?: string | null,
 };
 
+/**  The stop losses a reason can be charged to (the other three big losses come from counts). */
+export type StopCategory = 
+/**  Breakdowns and other unplanned stops (availability). */
+"breakdown" | 
+/**  Setups, changeovers and adjustments (availability). */
+"setup" | 
+/**  Short stops under the threshold (performance, per TPM; counted in stop time here). */
+"micro_stop";
+
 /**
  *  Names a metric: matched case-insensitively against the whole metric name or its last
  *  `/`-separated part (`Filler/Counts/Good` matches `Good`).
@@ -362,6 +616,22 @@ export type TopicDiagnostic = {
 	last_error: string | null,
 	last_error_ms: number | null,
 	last_message_ms: number | null,
+};
+
+export type WorkCenterDetail = {
+	path: EquipmentPath,
+	/**  State intervals clipped to the range. */
+	bands: StateInterval[],
+	oee: Oee,
+	good: number,
+	scrap: number,
+	/**  Parts (good and scrap) per hour of run time; `None` before it ran. */
+	rate_per_hour: number | null,
+	/**
+	 *  The ideal rate for the products it made, per hour (parts ÷ ideal time); `None` when
+	 *  no part had a known ideal cycle.
+	 */
+	standard_per_hour: number | null,
 };
 
 export type WorkCenterLive = {
