@@ -351,6 +351,79 @@ fn check_alerts_view(session: &Session) -> Result<String, String> {
     }
 }
 
+/// `1`, then the first tile's Details button: the line detail shows a state band per work center
+/// and its KPIs; when the history already holds a stop, a reason is assigned to it through the
+/// reason picker and the row shows who edited it.
+fn check_line_detail(session: &Session) -> Result<String, String> {
+    let script = |js: &str| session.execute(js, vec![]).map_err(|e| e.to_string());
+    script(
+        "window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true })); \
+         const b = document.querySelector('[data-testid=\"detail-button\"]'); if (b) b.click(); return !!b;",
+    )?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let bands = loop {
+        let n = session
+            .find_all(r#"[data-testid="view-line"] [data-testid="band-row"]"#)
+            .map_err(|e| e.to_string())?
+            .len();
+        let error = script(
+            "const e = document.querySelector('[data-testid=\"detail-error\"]'); return e ? e.textContent : null;",
+        )?;
+        if let Some(e) = error.as_str() {
+            return Err(format!("the line detail shows an error: {e}"));
+        }
+        if n > 0 {
+            break n;
+        }
+        if Instant::now() > deadline {
+            return Err("the Details button did not open a line detail with state bands".into());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Assign a reason to the first stop, if the young history has one yet.
+    let picked = script(
+        "const s = document.querySelector('[data-testid=\"downtime-row\"] [data-testid=\"reason-select\"]'); \
+         if (!s) return null; s.value = 'MECH/JAM'; s.dispatchEvent(new Event('change', { bubbles: true })); \
+         return s.closest('tr').dataset.id;",
+    )?;
+    let Some(id) = picked.as_str() else {
+        return Ok(format!("{bands} band rows, no stop yet to edit"));
+    };
+    let check = format!(
+        "const r = document.querySelector('[data-testid=\"downtime-row\"][data-id=\"{id}\"]'); \
+         return r ? [r.querySelector('select').value, r.textContent] : null;"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let row = script(&check)?;
+        let edit_error = script(
+            "const e = document.querySelector('[data-testid=\"edit-error\"]'); return e ? e.textContent : null;",
+        )?;
+        if let Some(e) = edit_error.as_str() {
+            return Err(format!("assigning a reason was refused: {e}"));
+        }
+        if row[0] == "MECH/JAM" {
+            let edited_by = script(
+                "const u = document.querySelector('.user strong'); return u ? u.textContent : null;",
+            )?;
+            let text = row[1].as_str().unwrap_or_default();
+            if let Some(user) = edited_by.as_str()
+                && text.contains(user)
+            {
+                return Ok(format!(
+                    "{bands} band rows; stop {id} charged to MECH/JAM by {user}"
+                ));
+            }
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the reason assigned to {id} did not show as edited: {row}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn save_screenshot(session: &Session, path: &Path) -> Result<(), String> {
     let png = session.screenshot_png().map_err(|e| e.to_string())?;
     std::fs::write(path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -407,13 +480,18 @@ fn overview_shows_the_live_demo_plant() {
         eprintln!("[e2e] alerts view: {summary}");
         let _ = save_screenshot(&session, &out.join("alerts.png"));
     }
+    let detail = alerts.clone().and_then(|_| check_line_detail(&session));
+    if let Ok(summary) = &detail {
+        eprintln!("[e2e] line detail: {summary}");
+        let _ = save_screenshot(&session, &out.join("line.png"));
+    }
 
     // The app must have used the TAKT_HOME it was given (its database lives there).
     let home_used = std::fs::read_dir(home.path())
         .map(|mut d| d.next().is_some())
         .unwrap_or(false);
 
-    if let Err(e) = result.and(alerts.map(|_| ())) {
+    if let Err(e) = result.and(alerts.map(|_| ())).and(detail.map(|_| ())) {
         panic!("{e}\nscreenshot: {screenshot:?}\n{}", driver.log_tail());
     }
     screenshot.unwrap_or_else(|e| panic!("screenshot failed: {e}"));

@@ -6,6 +6,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { AlertsView, PlantSnapshot, PlantUpdate, SettingsView, StateKind, WorkCenterLive } from "../lib/backend";
 import { theme } from "../lib/theme.svelte";
+import { DemoLineDetails } from "./demoLineDetail";
 import { link, makeDemoSnapshot } from "./demoPlant";
 
 const CYCLE: readonly StateKind[] = ["running", "running", "running", "idle", "starved", "blocked", "down", "changeover"];
@@ -89,11 +90,21 @@ export function installDemoBackend(): void {
     void emit("alerts-update", alerts);
   };
 
+  const details = new DemoLineDetails(now);
+
   mockIPC(
     (cmd, args) => {
       switch (cmd) {
         case "get_snapshot":
           return snap;
+        case "get_line_detail":
+          return details.detail((args as { line: string }).line);
+        case "edit_downtime": {
+          const a = args as { line: string; action: Parameters<DemoLineDetails["edit"]>[1] };
+          return details.edit(a.line, a.action);
+        }
+        case "get_live_oee":
+          return details.live(snap.lines.map((l) => l.path));
         case "get_alerts":
           return alerts;
         case "acknowledge_alert":

@@ -3,6 +3,10 @@
 import { commands, events } from "../bindings";
 import type {
   AlertsView,
+  AuditAction,
+  DetailRange,
+  LineDetailView,
+  LiveOee,
   PlantSnapshot,
   PlantUpdate,
   Settings,
@@ -15,8 +19,24 @@ export type {
   AlertKind,
   AlertRules,
   AlertsView,
+  AuditAction,
   BrokerSettings,
+  DetailRange,
   Diagnostics,
+  DowntimeEvent,
+  DowntimeRow,
+  EventKey,
+  Interval,
+  LineDetail,
+  LineDetailView,
+  LiveLineOee,
+  LiveOee,
+  Oee,
+  ParetoRow,
+  ReasonChoice,
+  StateInterval,
+  StopCategory,
+  WorkCenterDetail,
   EquipmentPath,
   FeedHealth,
   LineLive,
@@ -37,6 +57,7 @@ export type {
 } from "../bindings";
 
 export type SaveResult = { status: "ok"; data: null } | { status: "error"; error: TaktError };
+export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: TaktError };
 
 export type Unsubscribe = () => void;
 
@@ -52,10 +73,26 @@ export interface Backend {
   acknowledgeAllAlerts(): Promise<void>;
   onAlertsUpdate(handler: (view: AlertsView) => void): Promise<Unsubscribe>;
   /** Draws and saves a day's shift report; the result holds the saved file's path. */
-  saveShiftReport(line: string, date: string, format: "png" | "svg"): Promise<{ status: "ok"; data: string } | { status: "error"; error: TaktError }>;
+  saveShiftReport(line: string, date: string, format: "png" | "svg"): Promise<Result<string>>;
+  /** One line over a shift or range: bands, counters, OEE, losses, downtime. */
+  getLineDetail(line: string, range: DetailRange): Promise<Result<LineDetailView>>;
+  /** A downtime edit (audited as the signed-in user); the result is the detail after it. */
+  editDowntime(line: string, range: DetailRange, action: AuditAction): Promise<Result<LineDetailView>>;
+  /** Each line's OEE over its current shift so far. */
+  getLiveOee(): Promise<Result<LiveOee>>;
 }
 
-const ERROR_KINDS: readonly TaktError["kind"][] = ["settings", "database", "broker", "not_found", "internal"];
+const ERROR_KINDS: readonly TaktError["kind"][] = ["settings", "database", "broker", "not_found", "refused", "internal"];
+
+/** Runs a generated command, turning a rejected invoke into an error result too. */
+async function call<T>(run: () => Promise<{ status: "ok"; data: T } | { status: "error"; error: unknown }>): Promise<Result<T>> {
+  try {
+    const r = await run();
+    return r.status === "ok" ? { status: "ok", data: r.data } : { status: "error", error: toTaktError(r.error) };
+  } catch (e) {
+    return { status: "error", error: toTaktError(e) };
+  }
+}
 
 /** Normalises anything a rejected invoke can carry (TaktError, string, Error) into a TaktError. */
 export function toTaktError(e: unknown): TaktError {
@@ -99,14 +136,10 @@ export const tauriBackend: Backend = {
     }
   },
   acknowledgeAllAlerts: () => commands.acknowledgeAllAlerts(),
-  async saveShiftReport(line, date, format) {
-    try {
-      const r = await commands.saveShiftReport(line, date, format);
-      return r.status === "ok" ? { status: "ok", data: r.data } : { status: "error", error: toTaktError(r.error) };
-    } catch (e) {
-      return { status: "error", error: toTaktError(e) };
-    }
-  },
+  saveShiftReport: (line, date, format) => call(() => commands.saveShiftReport(line, date, format)),
+  getLineDetail: (line, range) => call(() => commands.getLineDetail(line, range)),
+  editDowntime: (line, range, action) => call(() => commands.editDowntime(line, range, action)),
+  getLiveOee: () => call(() => commands.getLiveOee()),
   async onAlertsUpdate(handler) {
     return unsubscriber(await events.alertsUpdate.listen((event) => handler(event.payload)));
   },

@@ -42,6 +42,11 @@ export function formatPercent(p: number | null, decimals = 0): string {
 }
 
 /** Error rate as a percentage with one decimal; tiny non-zero rates read "< 0.1 %", not "0.0 %". */
+/** A 0–1 ratio as a percentage; `null` (an f64 the backend could not express) is a dash. */
+export function formatRatio(r: number | null, decimals = 0): string {
+  return formatPercent(r === null ? null : r * 100, decimals);
+}
+
 export function formatRate(part: number, whole: number): string {
   if (!Number.isFinite(part) || !Number.isFinite(whole) || whole <= 0) return DASH;
   const p = (part / whole) * 100;

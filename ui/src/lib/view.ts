@@ -1,1 +1,1 @@
-export type View = "overview" | "diagnostics" | "alerts";
+export type View = "overview" | "diagnostics" | "alerts" | "line";

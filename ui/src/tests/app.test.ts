@@ -6,6 +6,7 @@ import { emit } from "@tauri-apps/api/event";
 import App from "../App.svelte";
 import type { AlertsView, PlantSnapshot, PlantUpdate, Settings, SettingsView, WorkCenterLive } from "../lib/backend";
 import { link, makeDemoSnapshot } from "../dev/demoPlant";
+import { DemoLineDetails } from "../dev/demoLineDetail";
 import { THEME_KEY } from "../lib/theme.svelte";
 
 const SETTINGS: SettingsView = {
@@ -34,10 +35,19 @@ function backend(
   alerts: AlertsView = NO_ALERTS,
 ): Calls {
   const calls: Calls = [];
+  const details = new DemoLineDetails(Date.now());
   mockIPC(
     (cmd, args) => {
       calls.push({ cmd, args });
       switch (cmd) {
+        case "get_live_oee":
+          return details.live(snapshot.lines.filter((l) => !l.path.endsWith("line2")).map((l) => l.path));
+        case "get_line_detail":
+          return details.detail((args as { line: string }).line);
+        case "edit_downtime": {
+          const a = args as { line: string; action: Parameters<DemoLineDetails["edit"]>[1] };
+          return details.edit(a.line, a.action);
+        }
         case "get_snapshot":
           return snapshot;
         case "get_settings":
@@ -65,6 +75,11 @@ function backend(
     { shouldMockEvents: true },
   );
   return calls;
+}
+
+function lastCall(calls: Calls, cmd: string): Calls[number] | undefined {
+  const matching = calls.filter((c) => c.cmd === cmd);
+  return matching[matching.length - 1];
 }
 
 async function renderApp(snapshot: PlantSnapshot) {
@@ -448,5 +463,112 @@ describe("shift report", () => {
     expect(line2).toBeDefined();
     await userEvent.click(within(line2!).getByTestId("report-button"));
     await waitFor(() => expect(screen.getByTestId("notice").textContent).toContain("no history for line2"));
+  });
+});
+
+describe("line detail", () => {
+  it("shows OEE on the tiles, and opens a line's detail from its tile", async () => {
+    const snapshot = makeDemoSnapshot(Date.now());
+    const calls = backend(snapshot);
+    await renderApp(snapshot);
+    const tiles = screen.getAllByTestId("line-tile");
+    // OEE from get_live_oee; a line without history shows a dash.
+    await waitFor(() => expect(within(tiles[0]!).getByTestId("line-oee").textContent).toMatch(/OEE\s*82\s*%/));
+    const line2 = tiles.find((t) => t.dataset.path?.endsWith("line2"))!;
+    expect(within(line2).getByTestId("line-oee").textContent).toMatch(/OEE\s*—/);
+
+    await userEvent.click(within(tiles[0]!).getByTestId("detail-button"));
+    const view = await screen.findByTestId("view-line");
+    const call = calls.find((c) => c.cmd === "get_line_detail");
+    expect(call?.args).toEqual({ line: snapshot.lines[0]!.path, range: { kind: "shift", offset: 0 } });
+    await waitFor(() => expect(within(view).getAllByTestId("band-row")).toHaveLength(3));
+    expect(within(view).getByTestId("detail-oee").textContent).toMatch(/%/);
+    expect(within(view).getAllByTestId("waterfall-step").map((s) => s.dataset.label)).toEqual([
+      "Planned",
+      "No data",
+      "Breakdowns",
+      "Setups",
+      "Micro-stops",
+      "Run time",
+      "Reduced speed",
+      "Net run",
+      "Start-up rejects",
+      "Production rejects",
+      "Fully productive",
+    ]);
+    expect(within(view).getAllByTestId("downtime-row")).toHaveLength(4);
+    expect(screen.getByTestId("line-tab")).toBeInTheDocument();
+
+    // Previous shift asks for offset 1; Escape goes back to the overview.
+    await userEvent.click(screen.getByTestId("range-previous"));
+    expect(lastCall(calls, "get_line_detail")?.args).toMatchObject({ range: { kind: "shift", offset: 1 } });
+    await userEvent.keyboard("{Escape}");
+    expect(screen.getByTestId("view-overview")).toBeInTheDocument();
+    // 4 returns to the line last opened.
+    await userEvent.keyboard("4");
+    expect(await screen.findByTestId("view-line")).toBeInTheDocument();
+  });
+
+  it("assigns a reason, comments, splits and merges downtime through edit_downtime", async () => {
+    const snapshot = makeDemoSnapshot(Date.now());
+    const calls = backend(snapshot);
+    await renderApp(snapshot);
+    const tile = screen.getAllByTestId("line-tile")[0]!;
+    tile.focus();
+    await userEvent.keyboard("{Enter}");
+    const view = await screen.findByTestId("view-line");
+    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(4));
+    const line = snapshot.lines[0]!.path;
+
+    // The stop without a reason on the labeler gets one.
+    const row = () => within(view).getAllByTestId("downtime-row")[2]!;
+    await userEvent.selectOptions(within(row()).getByTestId("reason-select"), "ELEC/SENSOR");
+    const edit = lastCall(calls, "edit_downtime");
+    expect(edit?.args).toMatchObject({
+      line,
+      range: { kind: "shift", offset: 0 },
+      action: { action: "assign_reason", event: { work_center: `${line}/labeler` }, reason: "ELEC/SENSOR" },
+    });
+    await waitFor(() => expect((within(row()).getByTestId("reason-select") as HTMLSelectElement).value).toBe("ELEC/SENSOR"));
+    expect(row().textContent).toContain("supervisor");
+
+    // A comment is saved on Enter.
+    const comment = within(row()).getByTestId("comment-input");
+    await userEvent.type(comment, "sensor dirty{Enter}");
+    expect(lastCall(calls, "edit_downtime")?.args).toMatchObject({ action: { action: "comment", text: "sensor dirty" } });
+
+    // Merge it into the jam just before it.
+    await userEvent.click(within(row()).getByTestId("merge-button"));
+    expect(lastCall(calls, "edit_downtime")?.args).toMatchObject({ action: { action: "merge" } });
+    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(3));
+
+    // Split the merged stop; a time outside it is refused in the form, before any call.
+    const merged = within(view).getAllByTestId("downtime-row")[1]!;
+    await userEvent.click(within(merged).getByTestId("split-button"));
+    const at = within(merged).getByTestId("split-at");
+    const before = calls.length;
+    await userEvent.clear(at);
+    await userEvent.type(at, "99:99{Enter}");
+    expect(within(merged).getByRole("alert").textContent).toContain("HH:MM");
+    expect(calls.length).toBe(before);
+    await userEvent.clear(at);
+    await userEvent.type(at, "{Enter}"); // empty: also refused
+    expect(calls.length).toBe(before);
+  });
+
+  it("shows a refused edit where the supervisor is looking", async () => {
+    const snapshot = makeDemoSnapshot(Date.now());
+    backend(snapshot);
+    await renderApp(snapshot);
+    await userEvent.click(within(screen.getAllByTestId("line-tile")[0]!).getByTestId("detail-button"));
+    const view = await screen.findByTestId("view-line");
+    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(4));
+    // A reason code that is not in the tree (e.g. the tree changed meanwhile) is refused.
+    const select = within(within(view).getAllByTestId("downtime-row")[0]!).getByTestId("reason-select") as HTMLSelectElement;
+    const option = document.createElement("option");
+    option.value = "GONE/REASON";
+    select.append(option);
+    await userEvent.selectOptions(select, "GONE/REASON");
+    await waitFor(() => expect(screen.getByTestId("edit-error").textContent).toContain("not in the reason tree"));
   });
 });
