@@ -3,6 +3,7 @@
 //! and historian. The desktop shell and the `takt` CLI both start Takt through here.
 
 mod alerts;
+mod demo_history;
 mod error;
 mod line_view;
 mod paths;

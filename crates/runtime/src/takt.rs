@@ -23,6 +23,9 @@ pub struct TaktOptions {
     /// plant; the embedded demo plant stands still while Takt is not running, so its shift
     /// history has holes a real line's has not.
     pub prime_shift_counts: Option<bool>,
+    /// On the demo plant's first start, simulate and store the running shift so far
+    /// (`demo_history`), and continue its counts live.
+    pub demo_history: bool,
 }
 
 impl Default for TaktOptions {
@@ -31,6 +34,7 @@ impl Default for TaktOptions {
             demo_lines: 6,
             plant: PlantSettings::default(),
             prime_shift_counts: None,
+            demo_history: true,
         }
     }
 }
@@ -62,14 +66,27 @@ impl Takt {
         let dataset = demo.then(|| DemoDataset::new(options.demo_lines, now_ms(), 48));
         let settings_hint = format!("settings file {}", paths.settings_file.display());
 
-        let (store, db_status) =
+        let (store, db_status, seeded) =
             open_store(&settings, &paths, dataset.as_ref(), &settings_hint).await;
         let config = plant_config(&settings, store.as_ref(), dataset.as_ref()).await;
+        let mut backfilled = false;
+        if let (true, true, Some(store), Some(dataset)) =
+            (seeded, options.demo_history, &store, &dataset)
+        {
+            match crate::demo_history::backfill(store, dataset, config.clone(), now_ms()).await {
+                Ok(done) => {
+                    tracing::info!(?done, "simulated the demo plant's shift so far");
+                    backfilled = true;
+                }
+                Err(e) => tracing::warn!(error = %e, "the demo plant starts without history"),
+            }
+        }
         let (equipment, calendars) = (config.plant.clone(), config.calendars.clone());
         let (plant, _plant_task) = takt_plant::spawn(config, options.plant.clone());
         let input = plant.input();
         let _ = input.send(PlantInput::Database(db_status)).await;
-        let prime = options.prime_shift_counts.unwrap_or(!demo);
+        // The demo plant's counts continue from its simulated history, like a real line's.
+        let prime = options.prime_shift_counts.unwrap_or(!demo || backfilled);
         if let (true, Some(store), Some(equipment)) = (prime, &store, &equipment) {
             // Before the feed starts: live readings must continue from the stored baselines.
             prime_shift_counts(store, equipment, &calendars, &input).await;
@@ -275,7 +292,7 @@ async fn open_store(
     paths: &Paths,
     dataset: Option<&DemoDataset>,
     settings_hint: &str,
-) -> (Option<Store>, LinkStatus) {
+) -> (Option<Store>, LinkStatus, bool) {
     let opened = match &settings.database_url {
         Some(url) => Store::open(url).await,
         None => Store::open_file(&paths.database_file()).await,
@@ -299,25 +316,28 @@ async fn open_store(
                     "Live views work, but nothing is recorded: check the database URL in Settings → Database ({settings_hint})"
                 )),
             };
-            return (None, status);
+            return (None, status, false);
         }
     };
-    if let Some(dataset) = dataset
-        && let Err(e) = seed_demo(&store, dataset).await
-    {
-        tracing::error!(error = %e, "could not seed the demo plant");
+    let mut seeded = false;
+    if let Some(dataset) = dataset {
+        match seed_demo(&store, dataset).await {
+            Ok(now_seeded) => seeded = now_seeded,
+            Err(e) => tracing::error!(error = %e, "could not seed the demo plant"),
+        }
     }
     let status = LinkStatus {
         state: LinkState::Connected,
         ..LinkStatus::starting(store.target(), now_ms())
     };
-    (Some(store), status)
+    (Some(store), status, seeded)
 }
 
-/// Writes the demo plant's master data on the first start with an empty database.
-async fn seed_demo(store: &Store, dataset: &DemoDataset) -> Result<(), takt_store::StoreError> {
+/// Writes the demo plant's master data on the first start with an empty database; true when
+/// it did.
+async fn seed_demo(store: &Store, dataset: &DemoDataset) -> Result<bool, takt_store::StoreError> {
     if store.is_seeded().await? {
-        return Ok(());
+        return Ok(false);
     }
     store.save_plant(&dataset.plant).await?;
     store.upsert_products(&dataset.products).await?;
@@ -326,7 +346,7 @@ async fn seed_demo(store: &Store, dataset: &DemoDataset) -> Result<(), takt_stor
         .await?;
     store.upsert_work_orders(&dataset.orders).await?;
     tracing::info!(orders = dataset.orders.len(), "seeded the demo plant");
-    Ok(())
+    Ok(true)
 }
 
 /// Master data for the live plant state: from the database, else from the demo dataset.
