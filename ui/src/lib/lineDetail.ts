@@ -5,6 +5,8 @@ import type { DowntimeRow, Interval, Oee } from "./backend";
 /** One bar of the loss waterfall: a loss hangs down from `from`; a subtotal stands on zero. */
 export type WaterfallStep = {
   label: string;
+  /** What fits under a narrow bar. */
+  short: string;
   kind: "total" | "loss";
   /** Where the bar starts (ms of planned time). */
   from: number;
@@ -22,26 +24,27 @@ export type WaterfallStep = {
 export function waterfall(o: Oee): WaterfallStep[] {
   const steps: WaterfallStep[] = [];
   let level = o.planned_time_ms;
-  const total = (label: string, value: number): void => {
-    steps.push({ label, kind: "total", from: 0, to: value, term: null });
+  const total = (label: string, short: string, value: number): void => {
+    steps.push({ label, short, kind: "total", from: 0, to: value, term: null });
     level = value;
   };
-  const loss = (label: string, ms: number, term: WaterfallStep["term"]): void => {
-    steps.push({ label, kind: "loss", from: level, to: level - ms, term });
+  const loss = (label: string, short: string, ms: number, term: WaterfallStep["term"]): void => {
+    steps.push({ label, short, kind: "loss", from: level, to: level - ms, term });
     level -= ms;
   };
-  total("Planned", o.planned_time_ms);
-  // Planned time without any state is charged as a breakdown; shown apart, it says "we do not know".
-  loss("No data", o.no_data_ms, "availability");
-  loss("Breakdowns", o.losses.breakdowns - o.no_data_ms, "availability");
-  loss("Setups", o.losses.setups, "availability");
-  loss("Micro-stops", o.losses.micro_stops, "availability");
-  total("Run time", level);
-  loss("Reduced speed", o.losses.reduced_speed, "performance");
-  total("Net run", level);
-  loss("Start-up rejects", o.losses.startup_rejects, "quality");
-  loss("Production rejects", o.losses.production_rejects, "quality");
-  total("Fully productive", level);
+  total("Planned", "Planned", o.planned_time_ms);
+  // Planned time without any state is charged as a breakdown; shown apart (when there is
+  // some), it says "we do not know" rather than "it broke".
+  if (o.no_data_ms > 0) loss("No data", "No data", o.no_data_ms, "availability");
+  loss("Breakdowns", "Break\u00addowns", o.losses.breakdowns - o.no_data_ms, "availability");
+  loss("Setups", "Setups", o.losses.setups, "availability");
+  loss("Micro-stops", "Micro-stops", o.losses.micro_stops, "availability");
+  total("Run time", "Run", level);
+  loss("Reduced speed", "Speed", o.losses.reduced_speed, "performance");
+  total("Net run", "Net run", level);
+  loss("Start-up rejects", "Start-up scrap", o.losses.startup_rejects, "quality");
+  loss("Production rejects", "Scrap", o.losses.production_rejects, "quality");
+  total("Fully productive", "Fully prod.", level);
   return steps;
 }
 

@@ -485,7 +485,6 @@ describe("line detail", () => {
     expect(within(view).getByTestId("detail-oee").textContent).toMatch(/%/);
     expect(within(view).getAllByTestId("waterfall-step").map((s) => s.dataset.label)).toEqual([
       "Planned",
-      "No data",
       "Breakdowns",
       "Setups",
       "Micro-stops",
@@ -496,6 +495,9 @@ describe("line detail", () => {
       "Production rejects",
       "Fully productive",
     ]);
+    // Micro-stops are hidden until asked for.
+    expect(within(view).getAllByTestId("downtime-row")).toHaveLength(3);
+    await userEvent.click(within(view).getByLabelText(/hide micro-stops/));
     expect(within(view).getAllByTestId("downtime-row")).toHaveLength(4);
     expect(screen.getByTestId("line-tab")).toBeInTheDocument();
 
@@ -517,11 +519,11 @@ describe("line detail", () => {
     tile.focus();
     await userEvent.keyboard("{Enter}");
     const view = await screen.findByTestId("view-line");
-    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(4));
+    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(3));
     const line = snapshot.lines[0]!.path;
 
     // The stop without a reason on the labeler gets one.
-    const row = () => within(view).getAllByTestId("downtime-row")[2]!;
+    const row = () => within(view).getAllByTestId("downtime-row")[1]!;
     await userEvent.selectOptions(within(row()).getByTestId("reason-select"), "ELEC/SENSOR");
     const edit = lastCall(calls, "edit_downtime");
     expect(edit?.args).toMatchObject({
@@ -540,10 +542,10 @@ describe("line detail", () => {
     // Merge it into the jam just before it.
     await userEvent.click(within(row()).getByTestId("merge-button"));
     expect(lastCall(calls, "edit_downtime")?.args).toMatchObject({ action: { action: "merge" } });
-    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(3));
+    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(2));
 
     // Split the merged stop; a time outside it is refused in the form, before any call.
-    const merged = within(view).getAllByTestId("downtime-row")[1]!;
+    const merged = within(view).getAllByTestId("downtime-row")[0]!;
     await userEvent.click(within(merged).getByTestId("split-button"));
     const at = within(merged).getByTestId("split-at");
     const before = calls.length;
@@ -562,7 +564,7 @@ describe("line detail", () => {
     await renderApp(snapshot);
     await userEvent.click(within(screen.getAllByTestId("line-tile")[0]!).getByTestId("detail-button"));
     const view = await screen.findByTestId("view-line");
-    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(4));
+    await waitFor(() => expect(within(view).getAllByTestId("downtime-row")).toHaveLength(3));
     // A reason code that is not in the tree (e.g. the tree changed meanwhile) is refused.
     const select = within(within(view).getAllByTestId("downtime-row")[0]!).getByTestId("reason-select") as HTMLSelectElement;
     const option = document.createElement("option");
