@@ -95,5 +95,51 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "SQLite → OEE + loss Pareto, {wcs} work centers × {days} days, best of 5: {best:.1} ms"
     );
+
+    // The line detail view: one line over one day (what a supervisor opens), then one
+    // audited edit (check, journal write, recompute).
+    let any = load_history(&store, &scope, range, options.clone()).await?.oee();
+    let Some(line) = any.lines.first().map(|l| l.line.clone()) else {
+        return Ok(());
+    };
+    let day = takt_oee::Interval::new(range.end - 86_400_000, range.end);
+    let mut detail_best = f64::MAX;
+    let mut detail = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        detail = Some(takt_report::line_detail(&store, &line, day, options.clone()).await?);
+        detail_best = detail_best.min(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let Some(detail) = detail else { return Ok(()) };
+    println!(
+        "line detail of {line} over one day ({} work centers, {} stops, {} bands): best of 5 {detail_best:.1} ms",
+        detail.work_centers.len(),
+        detail.downtime.len(),
+        detail
+            .work_centers
+            .iter()
+            .map(|w| w.bands.len())
+            .sum::<usize>(),
+    );
+    if let Some(stop) = detail.downtime.iter().find(|r| r.event.comment.is_none()) {
+        let t = Instant::now();
+        takt_report::edit_downtime(
+            &store,
+            &line,
+            day,
+            options.clone(),
+            takt_oee::AuditAction::Comment {
+                event: stop.event.key(),
+                text: Some("benchmark".into()),
+            },
+            "bench",
+            range.end,
+        )
+        .await?;
+        println!(
+            "one downtime edit (check, journal, recompute): {:.1} ms",
+            t.elapsed().as_secs_f64() * 1e3
+        );
+    }
     Ok(())
 }
