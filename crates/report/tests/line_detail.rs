@@ -218,67 +218,42 @@ async fn refused_edits_explain_themselves_and_store_nothing() {
     let store = plant(&dir).await;
     standard_day(&store).await;
 
-    let outside = edit(
-        &store,
-        AuditAction::Split {
-            event: jam(),
-            at: at(14, 0),
-        },
-        "anna",
-    )
-    .await
-    .unwrap_err();
-    assert!(matches!(outside, ReportError::Edit(_)), "{outside:?}");
-    assert!(
-        outside.to_string().contains("split strictly inside"),
-        "{outside}"
-    );
-    let unknown_reason = edit(
-        &store,
-        AuditAction::AssignReason {
-            event: jam(),
-            reason: Some("no/such".into()),
-        },
-        "anna",
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        unknown_reason
-            .to_string()
-            .contains("not in the reason tree")
-    );
-    let no_event = edit(
-        &store,
-        AuditAction::Comment {
-            event: EventKey::new(&path(WC), at(9, 0)),
-            text: Some("x".into()),
-        },
-        "anna",
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        no_event.to_string().contains("no downtime event"),
-        "{no_event}"
-    );
-    let nobody = edit(
-        &store,
-        AuditAction::Comment {
-            event: jam(),
-            text: Some("x".into()),
-        },
-        "  ",
-    )
-    .await
-    .unwrap_err();
-    assert!(nobody.to_string().contains("name of the user"));
+    let comment = |event: EventKey| AuditAction::Comment {
+        event,
+        text: Some("x".into()),
+    };
+    let refusals = [
+        (
+            AuditAction::Split {
+                event: jam(),
+                at: at(14, 0),
+            },
+            "anna",
+            "split strictly inside",
+        ),
+        (
+            AuditAction::AssignReason {
+                event: jam(),
+                reason: Some("no/such".into()),
+            },
+            "anna",
+            "not in the reason tree",
+        ),
+        (
+            comment(EventKey::new(&path(WC), at(9, 0))),
+            "anna",
+            "no downtime event",
+        ),
+        (comment(jam()), "  ", "name of the user"),
+    ];
+    for (action, user, expected) in refusals {
+        let err = edit(&store, action, user).await.unwrap_err();
+        assert!(matches!(err, ReportError::Edit(_)), "{err:?}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
     let elsewhere = edit(
         &store,
-        AuditAction::Comment {
-            event: EventKey::new(&path("acme/s1/a1/l2/wc9"), at(12, 0)),
-            text: Some("x".into()),
-        },
+        comment(EventKey::new(&path("acme/s1/a1/l2/wc9"), at(12, 0))),
         "anna",
     )
     .await
