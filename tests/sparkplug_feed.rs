@@ -1,6 +1,7 @@
 //! Sparkplug B through the real feed: births and data published to a real Mosquitto reach the plant state
-//! under the mapped ISA-95 paths; a `seq` gap makes Takt publish one NCMD rebirth; NDEATH takes the devices
-//! offline; and after the broker is killed and restarted, rebirths are requested within 2 s of its return.
+//! under the mapped ISA-95 paths; a `seq` gap makes Takt publish one NCMD rebirth, and diagnostics show it as
+//! a gap and a rebirth, not as a decode error; NDEATH takes the devices offline; and after the broker is
+//! killed and restarted, rebirths are requested within 2 s of its return.
 
 use std::time::{Duration, Instant};
 
@@ -166,6 +167,47 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
     let requests = drain(&mut ncmd);
     assert_eq!(requests.len(), 1, "one rebirth per cooldown: {requests:?}");
     assert_eq!(requests[0].1, format!("spBv1.0/{group}/NCMD/line-1"));
+    // Diagnostics: the gap and the rebirth it caused, on the topic of the message after the gap, and no
+    // decode error for either.
+    let ddata = format!("spBv1.0/{group}/DDATA/line-1/filler");
+    let p = plant.clone();
+    let topic = ddata.clone();
+    eventually(
+        Duration::from_secs(5),
+        || {
+            p.snapshot()
+                .diagnostics
+                .topics
+                .iter()
+                .any(|t| t.topic == topic && t.seq_gaps >= 1 && t.rebirths >= 1)
+        },
+        "the gap and the rebirth in diagnostics",
+    )
+    .await;
+    let diagnostics = plant.snapshot().diagnostics.clone();
+    let row = diagnostics
+        .topics
+        .iter()
+        .find(|t| t.topic == ddata)
+        .expect("a row for the DDATA topic");
+    eprintln!(
+        "[sparkplug] {ddata}: {} messages, {} seq gaps, {} rebirths ({:?}), {} errors",
+        row.messages, row.seq_gaps, row.rebirths, row.last_rebirth_reason, row.errors
+    );
+    assert_eq!(
+        row.rebirths as usize,
+        requests.len(),
+        "one rebirth counted per NCMD sent"
+    );
+    assert_eq!(diagnostics.rebirths_total as usize, requests.len());
+    assert_eq!(row.last_rebirth_reason.as_deref(), Some("seq gap"));
+    assert_eq!(
+        (row.errors, diagnostics.errors_total),
+        (0, 0),
+        "a gap is not a decode error: {:?}",
+        row.last_error
+    );
+    assert!(diagnostics.seq_gaps_total >= 1);
 
     // The node answers with new births, then dies: its devices go offline.
     for (topic, bytes) in births(&group) {
