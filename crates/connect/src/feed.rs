@@ -1,12 +1,15 @@
 //! The MQTT subscription task: one rumqttc event loop feeding the plant state.
 
+mod sparkplug_worker;
+
 use crate::backoff::Backoff;
-use crate::sparkplug::{Outputs, SparkplugSession};
+use crate::sparkplug::SparkplugSession;
 use crate::{BrokerSettings, tls, uns};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, MqttOptions, NetworkOptions, Packet,
     QoS, Transport,
 };
+use sparkplug_worker::SparkplugWorker;
 use std::time::Duration;
 use takt_plant::{LinkState, LinkStatus, PlantInput, now_ms};
 use tokio::sync::{mpsc, watch};
@@ -114,12 +117,11 @@ async fn run(
     }
     let mut connected = false;
     let mut reported_down: Option<String> = None;
-    // Sparkplug runs in its own task: decoding a 20-metric DDATA costs more than a UNS message, and the
-    // socket must keep being read meanwhile, or the broker's per-client queue overflows and drops messages.
+    // Sparkplug runs in its own task, behind a queue bounded by count and bytes (sparkplug_worker.rs).
     let sparkplug = settings
         .sparkplug
         .as_ref()
-        .map(|s| spawn_sparkplug(SparkplugSession::new(s), client.clone(), plant.clone()));
+        .map(|s| SparkplugWorker::spawn(SparkplugSession::new(s), client.clone(), plant.clone()));
     let subscriptions = settings
         .sparkplug
         .as_ref()
@@ -146,10 +148,7 @@ async fn run(
                     }
                 }
                 if let Some(worker) = &sparkplug
-                    && worker
-                        .send(SparkplugInput::Connected(now_ms()))
-                        .await
-                        .is_err()
+                    && worker.connected(now_ms()).await.is_err()
                 {
                     break;
                 }
@@ -167,8 +166,8 @@ async fn run(
                 if let Some(worker) = &sparkplug
                     && SparkplugSession::is_sparkplug(&publish.topic)
                 {
-                    let message = SparkplugInput::Message(publish.topic, publish.payload, received);
-                    if worker.send(message).await.is_err() {
+                    let queued = worker.message(publish.topic, publish.payload, received);
+                    if queued.await.is_err() {
                         break;
                     }
                     continue;
@@ -202,7 +201,7 @@ async fn run(
                 }
                 connected = false;
                 if let Some(worker) = &sparkplug
-                    && worker.send(SparkplugInput::Lost(now_ms())).await.is_err()
+                    && worker.lost(now_ms()).await.is_err()
                 {
                     break;
                 }
@@ -224,62 +223,6 @@ async fn run(
         }
     }
     let _ = client.try_disconnect();
-}
-
-/// What the MQTT task hands the Sparkplug task, in arrival order.
-enum SparkplugInput {
-    Message(String, bytes::Bytes, takt_model::TimestampMs),
-    Connected(takt_model::TimestampMs),
-    Lost(takt_model::TimestampMs),
-}
-
-/// Messages the Sparkplug task may hold: seconds of a busy plant, bounded so memory is too (the MQTT task
-/// waits when it is full, which is backpressure, not loss).
-const SPARKPLUG_QUEUE: usize = 65_536;
-
-fn spawn_sparkplug(
-    mut session: SparkplugSession,
-    client: AsyncClient,
-    plant: mpsc::Sender<PlantInput>,
-) -> mpsc::Sender<SparkplugInput> {
-    let (tx, mut rx) = mpsc::channel::<SparkplugInput>(SPARKPLUG_QUEUE);
-    tokio::spawn(async move {
-        // Reorder timeouts and delayed rebirths need a clock even when no message arrives.
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        loop {
-            let out = tokio::select! {
-                input = rx.recv() => match input {
-                    Some(SparkplugInput::Message(topic, payload, at)) => session.on_message(&topic, &payload, at),
-                    Some(SparkplugInput::Connected(at)) => session.on_connected(at),
-                    Some(SparkplugInput::Lost(at)) => session.on_connection_lost(at),
-                    None => break,
-                },
-                _ = tick.tick() => session.on_tick(now_ms()),
-            };
-            if !deliver(out, &client, &plant).await {
-                break;
-            }
-        }
-    });
-    tx
-}
-
-/// Sends a Sparkplug step's plant inputs and queues its publishes (rebirth requests). `try_publish` only
-/// queues: awaiting a publish inside the polling task could deadlock it. False when the plant is gone.
-async fn deliver(out: Outputs, client: &AsyncClient, plant: &mpsc::Sender<PlantInput>) -> bool {
-    for (topic, payload) in out.publishes {
-        tracing::info!(%topic, "Sparkplug rebirth requested");
-        if let Err(e) = client.try_publish(topic, QoS::AtLeastOnce, false, payload) {
-            tracing::warn!(error = %e, "could not queue a Sparkplug rebirth request");
-        }
-    }
-    for input in out.inputs {
-        if plant.send(input).await.is_err() {
-            return false;
-        }
-    }
-    true
 }
 
 /// A short error text and what to change, for the status bar.
