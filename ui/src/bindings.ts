@@ -311,6 +311,11 @@ export type SparkplugSettings = {
 	rebirth_cooldown_ms?: number,
 	/**  From Sparkplug groups, nodes, devices and metric names to equipment and tags. */
 	mapping?: SparkplugMapping,
+	/**
+	 *  Sparkplug host id: Takt publishes its STATE birth and death on `spBv1.0/STATE/<host_id>`, as a
+	 *  primary host application does. `null`: no STATE (a non-primary host).
+	 */
+	host_id?: string | null,
 };
 
 /**  What a work center is doing. The wire names (snake_case) are part of the MQTT contract. */

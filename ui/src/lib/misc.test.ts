@@ -146,6 +146,16 @@ describe("settings form", () => {
     expect(saved.broker?.host).toBe("other.local");
   });
 
+  it("carries the Sparkplug host id through a save untouched", () => {
+    const sparkplug = { group_id: "plant1", host_id: "takt-desk-1" };
+    const withHost: SettingsView = { ...view, settings: { ...view.settings, broker: { ...view.settings.broker!, sparkplug } } };
+    const saved = settingsFromForm({ ...formFromView(withHost), topicRoot: "acme2" });
+    expect(saved.broker?.sparkplug).toEqual(sparkplug);
+    expect(saved.broker?.topic_root).toBe("acme2");
+    const withoutHost: SettingsView = { ...view, settings: { ...view.settings, broker: { ...view.settings.broker!, sparkplug: { host_id: null } } } };
+    expect(settingsFromForm(formFromView(withoutHost)).broker?.sparkplug?.host_id).toBeNull();
+  });
+
   it("validates host and port", () => {
     const f = { ...formFromView(view), host: "  ", port: "70000" };
     const e = validate(f);
