@@ -1,6 +1,7 @@
 //! Sparkplug B through the real feed: births and data published to a real Mosquitto reach the plant state
-//! under the mapped ISA-95 paths; a `seq` gap makes Takt publish one NCMD rebirth; NDEATH takes the devices
-//! offline; and after the broker is killed and restarted, rebirths are requested within 2 s of its return.
+//! under the mapped ISA-95 paths; a `seq` gap makes Takt publish one NCMD rebirth, and diagnostics show it as
+//! a gap and a rebirth, not as a decode error; NDEATH takes the devices offline; and after the broker is
+//! killed and restarted, rebirths are requested within 2 s of its return.
 
 use std::time::{Duration, Instant};
 
@@ -10,10 +11,11 @@ use takt_connect::{BrokerSettings, SparkplugSettings};
 use takt_model::StateKind;
 use takt_plant::{FeedHealth, LinkState, PlantConfig, PlantHandle, PlantSettings};
 use takt_tests::{
-    OwnMosquitto, eventually, init_tracing, mosquitto_pub_bytes, port_of, shared_broker,
-    unique_enterprise,
+    OwnMosquitto, eventually, init_tracing, mosquitto_pub_bytes, mosquitto_pub_retained,
+    mosquitto_retained, port_of, shared_broker, unique_enterprise,
 };
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 fn metric(name: &str, alias: u64, value: MetricValue) -> DecodedMetric {
     DecodedMetric::new(name, value).with_alias(alias)
@@ -30,18 +32,30 @@ fn payload(seq: u64, metrics: Vec<DecodedMetric>) -> Vec<u8> {
 
 /// A Takt feed following one Sparkplug group, and the plant it feeds.
 async fn takt_feed(url: &str, group: &str) -> (PlantHandle, watch::Sender<bool>) {
+    let (plant, stop, _task) = takt_feed_as(url, group, None, "takt").await;
+    (plant, stop)
+}
+
+/// [`takt_feed`] with a Sparkplug host id (STATE) and its own client id suffix; also returns the feed task.
+async fn takt_feed_as(
+    url: &str,
+    group: &str,
+    host_id: Option<&str>,
+    client: &str,
+) -> (PlantHandle, watch::Sender<bool>, JoinHandle<()>) {
     let (plant, _) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
     let (stop, stop_rx) = watch::channel(false);
     let mut settings = BrokerSettings::from_url(url).expect("url");
     // UNS under a root nobody publishes to; Sparkplug for the group.
     settings.topic_root = format!("{group}-uns");
-    settings.client_id = format!("{group}-takt");
+    settings.client_id = format!("{group}-{client}");
     settings.sparkplug = Some(SparkplugSettings {
         group_id: group.to_owned(),
         rebirth_cooldown_ms: 3_000,
+        host_id: host_id.map(str::to_owned),
         ..SparkplugSettings::default()
     });
-    takt_connect::spawn_feed(settings, Default::default(), plant.input(), stop_rx);
+    let task = takt_connect::spawn_feed(settings, Default::default(), plant.input(), stop_rx);
     let watching = plant.clone();
     eventually(
         Duration::from_secs(10),
@@ -50,7 +64,7 @@ async fn takt_feed(url: &str, group: &str) -> (PlantHandle, watch::Sender<bool>)
     )
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    (plant, stop)
+    (plant, stop, task)
 }
 
 /// Collects NCMD messages (rebirth requests) an edge node would receive.
@@ -166,6 +180,47 @@ async fn births_data_gaps_and_deaths_through_mosquitto() {
     let requests = drain(&mut ncmd);
     assert_eq!(requests.len(), 1, "one rebirth per cooldown: {requests:?}");
     assert_eq!(requests[0].1, format!("spBv1.0/{group}/NCMD/line-1"));
+    // Diagnostics: the gap and the rebirth it caused, on the topic of the message after the gap, and no
+    // decode error for either.
+    let ddata = format!("spBv1.0/{group}/DDATA/line-1/filler");
+    let p = plant.clone();
+    let topic = ddata.clone();
+    eventually(
+        Duration::from_secs(5),
+        || {
+            p.snapshot()
+                .diagnostics
+                .topics
+                .iter()
+                .any(|t| t.topic == topic && t.seq_gaps >= 1 && t.rebirths >= 1)
+        },
+        "the gap and the rebirth in diagnostics",
+    )
+    .await;
+    let diagnostics = plant.snapshot().diagnostics.clone();
+    let row = diagnostics
+        .topics
+        .iter()
+        .find(|t| t.topic == ddata)
+        .expect("a row for the DDATA topic");
+    eprintln!(
+        "[sparkplug] {ddata}: {} messages, {} seq gaps, {} rebirths ({:?}), {} errors",
+        row.messages, row.seq_gaps, row.rebirths, row.last_rebirth_reason, row.errors
+    );
+    assert_eq!(
+        row.rebirths as usize,
+        requests.len(),
+        "one rebirth counted per NCMD sent"
+    );
+    assert_eq!(diagnostics.rebirths_total as usize, requests.len());
+    assert_eq!(row.last_rebirth_reason.as_deref(), Some("seq gap"));
+    assert_eq!(
+        (row.errors, diagnostics.errors_total),
+        (0, 0),
+        "a gap is not a decode error: {:?}",
+        row.last_error
+    );
+    assert!(diagnostics.seq_gaps_total >= 1);
 
     // The node answers with new births, then dies: its devices go offline.
     for (topic, bytes) in births(&group) {
@@ -284,4 +339,106 @@ async fn after_a_broker_restart_rebirths_are_requested_within_two_seconds() {
         after <= Duration::from_secs(2),
         "rebirth requested {after:?} after the broker's return"
     );
+}
+
+/// The retained STATE on `topic` as `(online, timestamp)`, once `wanted` holds for it (polled for up to 10 s).
+async fn retained_state(
+    port: u16,
+    topic: &str,
+    wanted: impl Fn(bool, i64) -> bool,
+    what: &str,
+) -> (bool, i64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    while Instant::now() < deadline {
+        let t = topic.to_owned();
+        let bytes = tokio::task::spawn_blocking(move || mosquitto_retained(port, &t))
+            .await
+            .expect("mosquitto_sub ran");
+        if let Some(bytes) = bytes {
+            let json: serde_json::Value = serde_json::from_slice(&bytes).expect("STATE is JSON");
+            let state = (
+                json["online"].as_bool().expect("online is a boolean"),
+                json["timestamp"].as_i64().expect("timestamp is a number"),
+            );
+            assert_eq!(
+                json.as_object().map(|o| o.len()),
+                Some(2),
+                "exactly online and timestamp: {json}"
+            );
+            if wanted(state.0, state.1) {
+                return state;
+            }
+            last = Some(json);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what} on {topic}; last retained: {last:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_state_birth_clean_death_and_will_through_mosquitto() {
+    init_tracing();
+    let (url, _guard) = shared_broker();
+    let port = port_of(&url);
+    let host_id = unique_enterprise("host");
+    let group = format!("{host_id}:berlin:packaging");
+    let topic = format!("spBv1.0/STATE/{host_id}");
+
+    // Birth: retained online:true, stamped with the time of the CONNECT.
+    let before = takt_plant::now_ms();
+    let (_plant, stop, feed) = takt_feed_as(&url, &group, Some(&host_id), "takt-a").await;
+    let after = takt_plant::now_ms();
+    let (_, born) = retained_state(port, &topic, |online, _| online, "the birth").await;
+    assert!(
+        (before..=after).contains(&born),
+        "birth stamped {born}, connect between {before} and {after}"
+    );
+
+    // Clean shutdown: the death is published before the DISCONNECT, stamped with the time of leaving.
+    let leaving = takt_plant::now_ms();
+    stop.send(true).expect("feed running");
+    tokio::time::timeout(Duration::from_secs(5), feed)
+        .await
+        .expect("the feed ends within 5 s")
+        .expect("the feed task did not panic");
+    let (_, died) =
+        retained_state(port, &topic, |online, _| !online, "the death on shutdown").await;
+    assert!(
+        died >= leaving,
+        "death stamped {died}, shutdown at {leaving}"
+    );
+
+    // A second run whose connection is killed (task aborted: no DISCONNECT): the broker publishes the will,
+    // stamped with that CONNECT's time, the same as its birth.
+    let (_plant, _stop, feed) = takt_feed_as(&url, &group, Some(&host_id), "takt-b").await;
+    let (_, born) = retained_state(port, &topic, |online, _| online, "the second birth").await;
+    assert!(born > died, "a new birth after the death");
+    feed.abort();
+    let (_, will) = retained_state(port, &topic, |online, _| !online, "the will").await;
+    assert_eq!(
+        will, born,
+        "the will carries the CONNECT's time, as the birth"
+    );
+
+    // A third run: a late will of an earlier connection (retained offline, older) is answered with the
+    // birth again.
+    let (_plant, _stop, _feed) = takt_feed_as(&url, &group, Some(&host_id), "takt-c").await;
+    let (_, born) = retained_state(
+        port,
+        &topic,
+        |online, ts| online && ts > will,
+        "the third birth",
+    )
+    .await;
+    let late = format!(r#"{{"online":false,"timestamp":{}}}"#, born - 1_000);
+    mosquitto_pub_retained(port, &topic, &late);
+    let (_, again) = retained_state(
+        port,
+        &topic,
+        |online, _| online,
+        "the birth again after a late will",
+    )
+    .await;
+    assert_eq!(again, born, "the same session's birth");
 }

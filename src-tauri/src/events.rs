@@ -8,7 +8,8 @@ use takt_plant::{Diagnostics, LineLive, LinkStatus, PlantHandle, PlantSnapshot, 
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event;
 
-/// Topics sent with each update (errors first, then busiest); the totals are always exact.
+/// Topics sent with each update (errors, gaps or rebirths first, then busiest); the totals are
+/// always exact.
 /// Keeps updates small on a plant with thousands of topics.
 pub const MAX_UPDATE_TOPICS: usize = 200;
 

@@ -189,6 +189,22 @@ pub fn mosquitto_pub(port: u16, topic: &str, payload: &str) {
     mosquitto_pub_with(port, topic, &["-m", payload]);
 }
 
+/// Publishes one retained QoS 1 message with `mosquitto_pub -r`.
+pub fn mosquitto_pub_retained(port: u16, topic: &str, payload: &str) {
+    mosquitto_pub_with(port, topic, &["-r", "-m", payload]);
+}
+
+/// The retained message on `topic` as a new subscriber gets it, from Mosquitto's own `mosquitto_sub`
+/// (None when there is none within 2 s). Blocking: call it from `spawn_blocking` in async tests.
+pub fn mosquitto_retained(port: u16, topic: &str) -> Option<Vec<u8>> {
+    let out = Command::new("mosquitto_sub")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-t", topic])
+        .args(["-C", "1", "-W", "2", "--retained-only", "-N"])
+        .output()
+        .expect("run mosquitto_sub (install mosquitto-clients)");
+    (out.status.success() && !out.stdout.is_empty()).then_some(out.stdout)
+}
+
 /// Publishes a binary payload (e.g. Sparkplug protobuf) with `mosquitto_pub -f`.
 pub fn mosquitto_pub_bytes(port: u16, topic: &str, bytes: &[u8]) {
     let file = tempfile::NamedTempFile::new().expect("temp file");

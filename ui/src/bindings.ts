@@ -152,12 +152,16 @@ export type DetailRange =
 
 export type Diagnostics = {
 	messages_total: number,
+	/**  Messages per second over the last 10 s, all topics together. */
+	messages_per_s: number | null,
 	errors_total: number,
+	seq_gaps_total: number,
+	rebirths_total: number,
 	/**  Events the feed sent for equipment Takt did not know yet (added on the fly). */
 	discovered_equipment: number,
 	/**  Distinct topics seen (the list below may be a prefix of them). */
 	topics_total: number,
-	/**  Topics with at least one error first, then busiest first. */
+	/**  Topics with errors, gaps or rebirths first, then busiest first. */
 	topics: TopicDiagnostic[],
 };
 
@@ -544,6 +548,11 @@ export type SparkplugSettings = {
 	rebirth_cooldown_ms?: number,
 	/**  From Sparkplug groups, nodes, devices and metric names to equipment and tags. */
 	mapping?: SparkplugMapping,
+	/**
+	 *  Sparkplug host id: Takt publishes its STATE birth and death on `spBv1.0/STATE/<host_id>`, as a
+	 *  primary host application does. `null`: no STATE (a non-primary host).
+	 */
+	host_id?: string | null,
 };
 
 /**  One state held over `[start, end)`. */
@@ -612,7 +621,15 @@ export type TaktTag = { kind: "state" } | { kind: "good_count" } | { kind: "scra
 export type TopicDiagnostic = {
 	topic: string,
 	messages: number,
+	/**  Messages per second over the last 10 s (0 once the topic has been quiet that long). */
+	messages_per_s: number | null,
 	errors: number,
+	/**  Sparkplug `seq` gaps: messages went missing between the edge node and Takt. */
+	seq_gaps: number,
+	/**  Rebirths Takt requested because of a message on this topic. */
+	rebirths: number,
+	last_rebirth_reason: string | null,
+	last_rebirth_ms: number | null,
 	last_error: string | null,
 	last_error_ms: number | null,
 	last_message_ms: number | null,

@@ -4,10 +4,13 @@
 //! - `takt watch` subscribes like the desktop app does and prints every work-center change.
 //! - `takt plan` runs the planning engine (plant plans, scenarios, risk, optimizers, job shop).
 //! - `takt bench ingest` measures the live ingest path against a broker.
+//! - `takt bench birth-storm` checks that memory stays bounded under a storm of multi-MB Sparkplug births.
 //! - `takt serve` runs Takt headless (feed, live state, historian, alerts).
 //! - `takt report shift` draws a day's shift report from the MES database (PNG or SVG).
 
+mod bench_birth_storm;
 mod bench_ingest;
+mod rss;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
@@ -36,6 +39,10 @@ enum BenchCommand {
     /// Publish at a fixed rate (UNS JSON or Sparkplug B) and measure sent, received, lost, publish → plant
     /// state latency and the ingest side's CPU.
     Ingest(bench_ingest::IngestArgs),
+    /// Publish Sparkplug NBIRTH/DBIRTH messages of several MB as fast as the broker takes them, through the
+    /// real Sparkplug ingest path, and report births processed, the ingest side's RSS (before, peak, after,
+    /// growth from birth 20) and throughput.
+    BirthStorm(bench_birth_storm::BirthStormArgs),
 }
 
 #[derive(Subcommand)]
@@ -151,6 +158,9 @@ async fn main() -> ExitCode {
         Command::Bench {
             command: BenchCommand::Ingest(args),
         } => bench_ingest::run(args).await,
+        Command::Bench {
+            command: BenchCommand::BirthStorm(args),
+        } => bench_birth_storm::run(args).await,
         Command::Serve { seconds } => serve(seconds).await,
         // CPU-bound search: off the async workers.
         Command::Plan { command } => {

@@ -1,12 +1,19 @@
-//! The MQTT subscription task: one rumqttc event loop feeding the plant state.
+//! The MQTT subscription task: one rumqttc event loop feeding the plant state. Sparkplug messages go to a
+//! task of their own (`sparkplug_worker.rs`); with a Sparkplug host id the feed also publishes Takt's STATE
+//! (`host_state.rs`) and leaves the broker with a death before its DISCONNECT.
+
+mod host_state;
+mod sparkplug_worker;
 
 use crate::backoff::Backoff;
-use crate::sparkplug::{Outputs, SparkplugSession};
+use crate::sparkplug::SparkplugSession;
 use crate::{BrokerSettings, tls, uns};
+use host_state::HostState;
 use rumqttc::{
-    AsyncClient, ConnectReturnCode, ConnectionError, Event, MqttOptions, NetworkOptions, Packet,
-    QoS, Transport,
+    AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions, NetworkOptions,
+    Outgoing, Packet, QoS, Transport,
 };
+use sparkplug_worker::SparkplugWorker;
 use std::time::Duration;
 use takt_plant::{LinkState, LinkStatus, PlantInput, now_ms};
 use tokio::sync::{mpsc, watch};
@@ -85,6 +92,21 @@ async fn run(
             hint,
         })
     };
+    // Takt's own Sparkplug STATE, when a host id is set (host_state.rs).
+    let mut host_state = match settings.sparkplug.as_ref().map(|s| s.checked_host_id()) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(id))) => Some(HostState::new(id)),
+        Some(Err(error)) => {
+            let hint = format!(
+                "Set broker.sparkplug.host_id to a name without /, + or #, or remove it ({})",
+                options.settings_hint
+            );
+            let _ = plant
+                .send(report(LinkState::Down, Some(error.to_string()), Some(hint)))
+                .await;
+            return;
+        }
+    };
     let mqtt = match mqtt_options(&settings, &options) {
         Ok(mqtt) => mqtt,
         Err(error) => {
@@ -114,18 +136,22 @@ async fn run(
     }
     let mut connected = false;
     let mut reported_down: Option<String> = None;
-    // Sparkplug runs in its own task: decoding a 20-metric DDATA costs more than a UNS message, and the
-    // socket must keep being read meanwhile, or the broker's per-client queue overflows and drops messages.
+    // Sparkplug runs in its own task, behind a queue bounded by count and bytes (sparkplug_worker.rs).
     let sparkplug = settings
         .sparkplug
         .as_ref()
-        .map(|s| spawn_sparkplug(SparkplugSession::new(s), client.clone(), plant.clone()));
+        .map(|s| SparkplugWorker::spawn(SparkplugSession::new(s), client.clone(), plant.clone()));
     let subscriptions = settings
         .sparkplug
         .as_ref()
         .map(|s| SparkplugSession::new(s).subscriptions())
         .unwrap_or_default();
     loop {
+        if !connected && let Some(state) = &mut host_state {
+            // The next poll connects: its will is a death stamped with the time of that CONNECT.
+            let will = state.will_for_connect(now_ms());
+            eventloop.mqtt_options.set_last_will(will);
+        }
         let event = tokio::select! {
             event = eventloop.poll() => event,
             _ = shutdown.changed() => break,
@@ -145,11 +171,12 @@ async fn run(
                         tracing::error!(error = %e, "could not queue the Sparkplug subscription");
                     }
                 }
+                // After subscribing (the subscriptions cover the own STATE topic), the birth.
+                if let Some(state) = &host_state {
+                    publish_birth(&client, state);
+                }
                 if let Some(worker) = &sparkplug
-                    && worker
-                        .send(SparkplugInput::Connected(now_ms()))
-                        .await
-                        .is_err()
+                    && worker.connected(now_ms()).await.is_err()
                 {
                     break;
                 }
@@ -163,12 +190,24 @@ async fn run(
                 }
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
+                if let Some(state) = &host_state
+                    && state.is_own(&publish.topic)
+                {
+                    if state.is_stale_death(&publish.payload, publish.retain) {
+                        tracing::warn!(
+                            topic = state.topic(),
+                            "the late will of an earlier connection says Takt is offline; publishing the birth again"
+                        );
+                        publish_birth(&client, state);
+                    }
+                    continue;
+                }
                 let received = now_ms();
                 if let Some(worker) = &sparkplug
                     && SparkplugSession::is_sparkplug(&publish.topic)
                 {
-                    let message = SparkplugInput::Message(publish.topic, publish.payload, received);
-                    if worker.send(message).await.is_err() {
+                    let queued = worker.message(publish.topic, publish.payload, received);
+                    if queued.await.is_err() {
                         break;
                     }
                     continue;
@@ -202,7 +241,7 @@ async fn run(
                 }
                 connected = false;
                 if let Some(worker) = &sparkplug
-                    && worker.send(SparkplugInput::Lost(now_ms())).await.is_err()
+                    && worker.lost(now_ms()).await.is_err()
                 {
                     break;
                 }
@@ -223,63 +262,84 @@ async fn run(
             }
         }
     }
-    let _ = client.try_disconnect();
+    if connected {
+        disconnect(&client, &mut eventloop, host_state.as_ref()).await;
+    }
 }
 
-/// What the MQTT task hands the Sparkplug task, in arrival order.
-enum SparkplugInput {
-    Message(String, bytes::Bytes, takt_model::TimestampMs),
-    Connected(takt_model::TimestampMs),
-    Lost(takt_model::TimestampMs),
+fn publish_birth(client: &AsyncClient, state: &HostState) {
+    if let Err(e) = client.try_publish(state.topic(), QoS::AtLeastOnce, true, state.birth()) {
+        tracing::error!(error = %e, "could not queue the Sparkplug STATE birth");
+    }
 }
 
-/// Messages the Sparkplug task may hold: seconds of a busy plant, bounded so memory is too (the MQTT task
-/// waits when it is full, which is backpressure, not loss).
-const SPARKPLUG_QUEUE: usize = 65_536;
-
-fn spawn_sparkplug(
-    mut session: SparkplugSession,
-    client: AsyncClient,
-    plant: mpsc::Sender<PlantInput>,
-) -> mpsc::Sender<SparkplugInput> {
-    let (tx, mut rx) = mpsc::channel::<SparkplugInput>(SPARKPLUG_QUEUE);
-    tokio::spawn(async move {
-        // Reorder timeouts and delayed rebirths need a clock even when no message arrives.
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+/// Ends a connected session cleanly: with a host id the STATE death first (Sparkplug 3.0: before the
+/// DISCONNECT), then the DISCONNECT. Each step polls the event loop for at most a second. If the death is not
+/// confirmed, the connection is just dropped, so the broker publishes the will instead.
+async fn disconnect(
+    client: &AsyncClient,
+    eventloop: &mut EventLoop,
+    host_state: Option<&HostState>,
+) {
+    if let Some(state) = host_state {
+        let said = tokio::time::timeout(
+            Duration::from_secs(1),
+            publish_death(client, eventloop, state),
+        );
+        if !said.await.unwrap_or(false) {
+            tracing::warn!(
+                topic = state.topic(),
+                "the STATE death was not confirmed; the will stands in"
+            );
+            return;
+        }
+    }
+    if client.try_disconnect().is_err() {
+        return;
+    }
+    let sent = async {
         loop {
-            let out = tokio::select! {
-                input = rx.recv() => match input {
-                    Some(SparkplugInput::Message(topic, payload, at)) => session.on_message(&topic, &payload, at),
-                    Some(SparkplugInput::Connected(at)) => session.on_connected(at),
-                    Some(SparkplugInput::Lost(at)) => session.on_connection_lost(at),
-                    None => break,
-                },
-                _ = tick.tick() => session.on_tick(now_ms()),
-            };
-            if !deliver(out, &client, &plant).await {
-                break;
+            match eventloop.poll().await {
+                Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
+                Ok(_) => {}
             }
         }
-    });
-    tx
+    };
+    if tokio::time::timeout(Duration::from_secs(1), sent)
+        .await
+        .is_err()
+    {
+        tracing::debug!("the broker did not take the DISCONNECT within 1 s");
+    }
 }
 
-/// Sends a Sparkplug step's plant inputs and queues its publishes (rebirth requests). `try_publish` only
-/// queues: awaiting a publish inside the polling task could deadlock it. False when the plant is gone.
-async fn deliver(out: Outputs, client: &AsyncClient, plant: &mpsc::Sender<PlantInput>) -> bool {
-    for (topic, payload) in out.publishes {
-        tracing::info!(%topic, "Sparkplug rebirth requested");
-        if let Err(e) = client.try_publish(topic, QoS::AtLeastOnce, false, payload) {
-            tracing::warn!(error = %e, "could not queue a Sparkplug rebirth request");
+/// Publishes the STATE death and polls until the broker has it: its copy came back on the own STATE topic
+/// (which the feed subscribes to) and every publish in flight is acknowledged. Mosquitto before 2.0.22
+/// treats a PUBACK it cannot send, because the client already closed, as an unclean disconnect and
+/// publishes the will over the death.
+async fn publish_death(client: &AsyncClient, eventloop: &mut EventLoop, state: &HostState) -> bool {
+    let death = state.death(now_ms());
+    if client
+        .try_publish(state.topic(), QoS::AtLeastOnce, true, death.clone())
+        .is_err()
+    {
+        return false;
+    }
+    let mut echoed = false;
+    loop {
+        match eventloop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(p)))
+                if state.is_own(&p.topic) && p.payload == death =>
+            {
+                echoed = true;
+            }
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+        if echoed && eventloop.state.inflight() == 0 {
+            return true;
         }
     }
-    for input in out.inputs {
-        if plant.send(input).await.is_err() {
-            return false;
-        }
-    }
-    true
 }
 
 /// A short error text and what to change, for the status bar.

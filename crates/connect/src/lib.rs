@@ -14,4 +14,4 @@ pub mod tls;
 pub mod uns;
 
 pub use feed::{FeedOptions, spawn_feed};
-pub use settings::{BrokerSettings, BrokerUrlError, SparkplugSettings};
+pub use settings::{BrokerSettings, BrokerUrlError, HostIdError, SparkplugSettings};

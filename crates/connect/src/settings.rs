@@ -38,6 +38,9 @@ pub struct SparkplugSettings {
     pub rebirth_cooldown_ms: u32,
     /// From Sparkplug groups, nodes, devices and metric names to equipment and tags.
     pub mapping: crate::sparkplug::SparkplugMapping,
+    /// Sparkplug host id: Takt publishes its STATE birth and death on `spBv1.0/STATE/<host_id>`, as a
+    /// primary host application does. `null`: no STATE (a non-primary host).
+    pub host_id: Option<String>,
 }
 
 impl Default for SparkplugSettings {
@@ -47,7 +50,34 @@ impl Default for SparkplugSettings {
             reorder_timeout_ms: 2_000,
             rebirth_cooldown_ms: 5_000,
             mapping: crate::sparkplug::SparkplugMapping::default(),
+            host_id: None,
         }
+    }
+}
+
+/// Why a Sparkplug host id cannot name a STATE topic.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostIdError {
+    #[error("Sparkplug host id is empty; remove it or give it a name")]
+    Empty,
+    #[error("Sparkplug host id `{0}` must not contain /, + or #")]
+    Reserved(String),
+}
+
+impl SparkplugSettings {
+    /// The host id, checked: Sparkplug ids are UTF-8 without `/`, `+` and `#`, and a topic level
+    /// needs at least one character.
+    pub fn checked_host_id(&self) -> Result<Option<&str>, HostIdError> {
+        let Some(id) = self.host_id.as_deref() else {
+            return Ok(None);
+        };
+        if id.trim().is_empty() {
+            return Err(HostIdError::Empty);
+        }
+        if id.contains(['/', '+', '#']) {
+            return Err(HostIdError::Reserved(id.to_owned()));
+        }
+        Ok(Some(id))
     }
 }
 
@@ -130,6 +160,27 @@ impl BrokerSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_ids_name_one_topic_level() {
+        let with = |id: Option<&str>| SparkplugSettings {
+            host_id: id.map(str::to_owned),
+            ..SparkplugSettings::default()
+        };
+        assert_eq!(with(None).checked_host_id(), Ok(None));
+        assert_eq!(with(Some("takt-1")).checked_host_id(), Ok(Some("takt-1")));
+        assert_eq!(with(Some("")).checked_host_id(), Err(HostIdError::Empty));
+        assert_eq!(with(Some("  ")).checked_host_id(), Err(HostIdError::Empty));
+        for bad in ["a/b", "a+", "#"] {
+            assert_eq!(
+                with(Some(bad)).checked_host_id(),
+                Err(HostIdError::Reserved(bad.to_owned()))
+            );
+        }
+        // Missing from a settings file: no STATE.
+        let parsed: SparkplugSettings = serde_json::from_str("{}").expect("defaults");
+        assert_eq!(parsed.host_id, None);
+    }
 
     #[test]
     fn parses_broker_urls() {

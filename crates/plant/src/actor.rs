@@ -19,10 +19,25 @@ pub enum PlantInput {
         topic: String,
         error: String,
     },
+    /// Protocol news about a topic (Sparkplug `seq` gaps, rebirth requests): diagnostics only,
+    /// neither an error nor a sign of life from the equipment.
+    Protocol {
+        topic: String,
+        event: ProtocolEvent,
+    },
     Broker(LinkStatus),
     Database(LinkStatus),
     /// Shift-to-date counts from the historian; sent before the feed starts.
     Prime(crate::ShiftPrime),
+}
+
+/// What the Sparkplug host noticed about a topic's messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtocolEvent {
+    /// The edge node's `seq` jumped from `expected` to `got`: messages went missing.
+    SeqGap { expected: u8, got: u8 },
+    /// Takt asked the edge node for its births again (NCMD `Node Control/Rebirth`).
+    RebirthRequested { reason: String },
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +170,7 @@ fn apply(
             Err(error) => tracing::warn!(%topic, %error, "feed event does not fit the plant"),
         },
         PlantInput::Rejected { topic, error } => state.reject(&topic, &error, now),
+        PlantInput::Protocol { topic, event } => state.protocol(&topic, &event, now),
         PlantInput::Broker(status) => {
             for change in state.set_broker(status, now) {
                 let _ = changes.send(change);

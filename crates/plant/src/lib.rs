@@ -1,6 +1,6 @@
 //! Live plant state: the single owner of what every work center is doing right now.
 //!
-//! Decoded feed events, decode errors and connection news arrive on one bounded queue
+//! Decoded feed events, decode errors, protocol news and connection news arrive on one bounded queue
 //! ([`PlantInput`]). One tokio task ([`spawn`]) applies them in order to a [`PlantState`]
 //! and publishes:
 //! - a full [`PlantSnapshot`] on a `watch` channel at most ten times a second (the UI and
@@ -14,11 +14,13 @@
 mod actor;
 mod diagnostics;
 mod link;
+mod rate;
 mod snapshot;
 mod state;
 
-pub use actor::{PlantHandle, PlantInput, PlantSettings, now_ms, spawn};
+pub use actor::{PlantHandle, PlantInput, PlantSettings, ProtocolEvent, now_ms, spawn};
 pub use diagnostics::{Diagnostics, TopicDiagnostic};
 pub use link::{LinkState, LinkStatus};
+pub use rate::RATE_WINDOW_S;
 pub use snapshot::{FeedHealth, LineLive, PlantSnapshot, WorkCenterChange, WorkCenterLive};
 pub use state::{PlantConfig, PlantState, ShiftPrime};

@@ -332,6 +332,13 @@ impl PlantState {
         self.bump();
     }
 
+    /// Records protocol news (a `seq` gap, a rebirth request). Diagnostics only: it is not a
+    /// message from the equipment, so feed health stays as it is.
+    pub fn protocol(&mut self, topic: &str, event: &crate::ProtocolEvent, now_ms: TimestampMs) {
+        self.diagnostics.protocol(topic, event, now_ms);
+        self.bump();
+    }
+
     pub fn set_broker(&mut self, status: LinkStatus, now_ms: TimestampMs) -> Vec<WorkCenterChange> {
         self.broker = status;
         self.bump();
@@ -343,11 +350,15 @@ impl PlantState {
         self.bump();
     }
 
-    /// Advances time: feed health, shift boundaries and targets. Returns the work centers
-    /// whose feed health changed.
+    /// Advances time: feed health, shift boundaries, targets and message rates. Returns the
+    /// work centers whose feed health changed.
     pub fn tick(&mut self, now_ms: TimestampMs) -> Vec<WorkCenterChange> {
         for idx in 0..self.lines.len() {
             self.tick_line(idx, now_ms);
+        }
+        if self.diagnostics.rates_moving(now_ms) {
+            // Rates change with time alone: publish them, down to 0 when the feed goes quiet.
+            self.bump();
         }
         self.refresh_health(now_ms)
     }
@@ -514,7 +525,7 @@ impl PlantState {
             work_centers: self.work_centers.iter().map(|w| w.live.clone()).collect(),
             broker: self.broker.clone(),
             database: self.database.clone(),
-            diagnostics: self.diagnostics.report(),
+            diagnostics: self.diagnostics.report(now_ms),
         }
     }
 

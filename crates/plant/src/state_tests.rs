@@ -405,3 +405,61 @@ fn priming_after_the_first_tick_and_partial_history() {
     s.tick(SHIFT_START + 12 * 3_600_000 + 1);
     assert_eq!(s.snapshot(0).line(LINE).unwrap().output, 0);
 }
+
+#[test]
+fn protocol_news_is_diagnostics_only() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let topic = "spBv1.0/acme:berlin:pack/DDATA/line-1/filler";
+    let version = s.version();
+    s.protocol(
+        topic,
+        &crate::ProtocolEvent::SeqGap {
+            expected: 3,
+            got: 7,
+        },
+        1,
+    );
+    s.protocol(
+        topic,
+        &crate::ProtocolEvent::RebirthRequested {
+            reason: "seq gap".into(),
+        },
+        2,
+    );
+    assert!(s.version() > version, "diagnostics are published");
+    let snap = s.snapshot(3);
+    let d = &snap.diagnostics;
+    assert_eq!(
+        (
+            d.messages_total,
+            d.errors_total,
+            d.seq_gaps_total,
+            d.rebirths_total
+        ),
+        (0, 0, 1, 1)
+    );
+    let filler = snap.work_center(FILLER).unwrap();
+    assert_eq!(
+        (filler.feed, filler.last_message_ms),
+        (FeedHealth::Offline, None),
+        "a gap or a rebirth request is no sign of life"
+    );
+}
+
+#[test]
+fn ticks_publish_rates_until_they_read_zero() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    let t0 = SHIFT_START + 1_000;
+    for i in 0..20 {
+        s.reject("junk", "not JSON", t0 + i * 100);
+    }
+    let after_messages = s.version();
+    s.tick(t0 + 5_000);
+    assert!(s.version() > after_messages, "the rate moved: publish");
+    assert_eq!(s.snapshot(t0 + 5_000).diagnostics.messages_per_s, 2.0);
+    s.tick(t0 + 12_500);
+    assert_eq!(s.snapshot(t0 + 12_500).diagnostics.messages_per_s, 0.0);
+    let quiet = s.version();
+    s.tick(t0 + 60_000);
+    assert_eq!(s.version(), quiet, "nothing left to publish");
+}

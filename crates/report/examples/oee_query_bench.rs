@@ -98,7 +98,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The line detail view: one line over one day (what a supervisor opens), then one
     // audited edit (check, journal write, recompute).
-    let any = load_history(&store, &scope, range, options.clone()).await?.oee();
+    let any = load_history(&store, &scope, range, options.clone())
+        .await?
+        .oee();
     let Some(line) = any.lines.first().map(|l| l.line.clone()) else {
         return Ok(());
     };

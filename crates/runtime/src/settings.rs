@@ -188,6 +188,11 @@ impl Settings {
                     "topic root must not contain MQTT wildcards (+ or #)",
                 ));
             }
+            if let Some(sparkplug) = &b.sparkplug {
+                sparkplug
+                    .checked_host_id()
+                    .map_err(|e| TaktError::settings(e.to_string()))?;
+            }
         }
         if let Some(url) = &self.database_url
             && !(url.starts_with("sqlite:")
@@ -332,6 +337,17 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.save(&path).unwrap_err().message.contains("wildcards"));
+        let mut broker = BrokerSettings::from_url("mqtt://h:1").unwrap();
+        broker.sparkplug = Some(takt_connect::SparkplugSettings {
+            host_id: Some("plant/1".into()),
+            ..Default::default()
+        });
+        let s = Settings {
+            broker: Some(broker),
+            ..Settings::default()
+        };
+        let err = s.save(&path).unwrap_err();
+        assert!(err.message.contains("host id `plant/1`"), "{err}");
         let s = Settings {
             database_url: Some("mysql://x".into()),
             ..Settings::default()

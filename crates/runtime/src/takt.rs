@@ -47,6 +47,8 @@ pub struct Takt {
     demo_broker: Option<String>,
     shutdown: watch::Sender<bool>,
     pub(crate) store: Option<Store>,
+    /// Awaited on shutdown: it says goodbye to the broker (Sparkplug STATE death, DISCONNECT).
+    feed: Mutex<Option<JoinHandle<()>>>,
     historian: Mutex<Option<JoinHandle<()>>>,
     alerts: Alerts,
     /// Shift calendars per site, for the line detail's shift ranges.
@@ -129,13 +131,13 @@ impl Takt {
             },
             (None, None) => None,
         };
-        if let Some(broker) = broker {
+        let feed = broker.map(|broker| {
             let feed = FeedOptions {
                 settings_hint: format!("Settings → Data source, {settings_hint}"),
                 ..FeedOptions::default()
             };
-            spawn_feed(broker, feed, input.clone(), shutdown_rx.clone());
-        }
+            spawn_feed(broker, feed, input.clone(), shutdown_rx.clone())
+        });
         let historian = store
             .as_ref()
             .map(|store| spawn_historian(store.clone(), &plant, shutdown_rx.clone()));
@@ -158,6 +160,7 @@ impl Takt {
             demo_broker,
             shutdown,
             store,
+            feed: Mutex::new(feed),
             historian: Mutex::new(historian),
             alerts,
             calendars,
@@ -263,10 +266,18 @@ impl Takt {
             .save(&self.paths.settings_file)
     }
 
-    /// Stops the background tasks and waits (up to 10 s) for the historian to write what it
-    /// holds. Safe to call more than once.
+    /// Stops the background tasks, waits (up to 2 s) for the feed to leave the broker cleanly and
+    /// (up to 10 s) for the historian to write what it holds. Safe to call more than once.
     pub async fn shutdown(&self) {
         let _ = self.shutdown.send(true);
+        let feed = self.feed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(task) = feed
+            && tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("the feed did not disconnect within 2 s");
+        }
         let historian = self
             .historian
             .lock()

@@ -6,6 +6,7 @@ import type {
   PlantSnapshot,
   ShiftInstance,
   StateKind,
+  TopicDiagnostic,
   WorkCenterLive,
 } from "../lib/backend";
 
@@ -154,18 +155,54 @@ export function link(state: LinkStatus["state"], target: string, since_ms: numbe
   return { state, target, since_ms, error, hint };
 }
 
-export function demoDiagnostics(now: number): Diagnostics {
+/** A topic row with no gaps, rebirths or errors unless `extra` says so. */
+function topicRow(topic: string, messages: number, messages_per_s: number, last_message_ms: number, extra: Partial<TopicDiagnostic> = {}): TopicDiagnostic {
   return {
-    messages_total: 184_220,
+    topic,
+    messages,
+    messages_per_s,
+    errors: 0,
+    seq_gaps: 0,
+    rebirths: 0,
+    last_rebirth_reason: null,
+    last_rebirth_ms: null,
+    last_error: null,
+    last_error_ms: null,
+    last_message_ms,
+    ...extra,
+  };
+}
+
+export function demoDiagnostics(now: number): Diagnostics {
+  const topics = [
+    topicRow("acme/plant1/body_shop/line1/+/state", 41_200, 12.4, now - 1200),
+    topicRow("acme/plant1/body_shop/line2/+/state", 30_114, 9.1, now - 800, {
+      errors: 2,
+      last_error: "invalid JSON at line 1 column 14",
+      last_error_ms: now - 95_000,
+    }),
+    topicRow("acme/plant1/paint/line4/+/counts", 12_903, 0, now - 48_000, {
+      errors: 1,
+      last_error: "unknown state code 'MAINT'",
+      last_error_ms: now - 3_600_000,
+    }),
+    topicRow("acme/plant1/assembly/line6/+/counts", 100_003, 30.2, now - 300),
+    topicRow("spBv1.0/acme:plant1:assembly/DDATA/line6/torque", 8_410, 2.5, now - 400, {
+      seq_gaps: 3,
+      rebirths: 2,
+      last_rebirth_reason: "seq gap",
+      last_rebirth_ms: now - 20_000,
+    }),
+  ];
+  return {
+    messages_total: 192_630,
+    messages_per_s: topics.reduce((sum, t) => sum + (t.messages_per_s ?? 0), 0),
     errors_total: 3,
+    seq_gaps_total: 3,
+    rebirths_total: 2,
     discovered_equipment: 30,
-    topics_total: 4,
-    topics: [
-      { topic: "acme/plant1/body_shop/line1/+/state", messages: 41_200, errors: 0, last_error: null, last_error_ms: null, last_message_ms: now - 1200 },
-      { topic: "acme/plant1/body_shop/line2/+/state", messages: 30_114, errors: 2, last_error: "invalid JSON at line 1 column 14", last_error_ms: now - 95_000, last_message_ms: now - 800 },
-      { topic: "acme/plant1/paint/line4/+/counts", messages: 12_903, errors: 1, last_error: "unknown state code 'MAINT'", last_error_ms: now - 3_600_000, last_message_ms: now - 48_000 },
-      { topic: "acme/plant1/assembly/line6/+/counts", messages: 100_003, errors: 0, last_error: null, last_error_ms: null, last_message_ms: now - 300 },
-    ],
+    topics_total: topics.length,
+    topics,
   };
 }
 

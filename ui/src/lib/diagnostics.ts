@@ -1,6 +1,15 @@
 import type { TopicDiagnostic } from "./backend";
 
-export type TopicSortKey = "topic" | "messages" | "errors" | "last_error" | "last_error_ms" | "last_message_ms";
+export type TopicSortKey =
+  | "topic"
+  | "messages"
+  | "messages_per_s"
+  | "errors"
+  | "seq_gaps"
+  | "rebirths"
+  | "last_error"
+  | "last_error_ms"
+  | "last_message_ms";
 export type SortDir = "asc" | "desc";
 
 function cmpNullable(a: number | null, b: number | null): number {
@@ -24,8 +33,17 @@ export function sortTopics(topics: readonly TopicDiagnostic[], key: TopicSortKey
       case "messages":
         c = a.messages - b.messages;
         break;
+      case "messages_per_s":
+        c = cmpNullable(a.messages_per_s, b.messages_per_s);
+        break;
       case "errors":
         c = a.errors - b.errors;
+        break;
+      case "seq_gaps":
+        c = a.seq_gaps - b.seq_gaps;
+        break;
+      case "rebirths":
+        c = a.rebirths - b.rebirths;
         break;
       case "last_error":
         c = (a.last_error ?? "").localeCompare(b.last_error ?? "");
@@ -46,9 +64,15 @@ export function defaultDir(key: TopicSortKey): SortDir {
   return key === "topic" || key === "last_error" ? "asc" : "desc";
 }
 
-export function filterTopics(topics: readonly TopicDiagnostic[], query: string, errorsOnly: boolean): TopicDiagnostic[] {
+/** Errors, Sparkplug `seq` gaps and rebirth requests all say something went wrong on a topic. */
+export function hasProblems(t: TopicDiagnostic): boolean {
+  return t.errors > 0 || t.seq_gaps > 0 || t.rebirths > 0;
+}
+
+/** Matches the query against the topic, its last error and its last rebirth reason. */
+export function filterTopics(topics: readonly TopicDiagnostic[], query: string, problemsOnly: boolean): TopicDiagnostic[] {
   const q = query.trim().toLowerCase();
-  return topics.filter(
-    (t) => (!errorsOnly || t.errors > 0) && (q === "" || t.topic.toLowerCase().includes(q) || (t.last_error ?? "").toLowerCase().includes(q)),
-  );
+  const matches = (t: TopicDiagnostic) =>
+    [t.topic, t.last_error ?? "", t.last_rebirth_reason ?? ""].some((text) => text.toLowerCase().includes(q));
+  return topics.filter((t) => (!problemsOnly || hasProblems(t)) && (q === "" || matches(t)));
 }

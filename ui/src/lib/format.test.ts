@@ -5,6 +5,7 @@ import {
   formatDuration,
   formatInt,
   formatPercent,
+  formatPerSecond,
   formatProgress,
   formatRate,
   humanize,
@@ -61,6 +62,14 @@ describe("percent", () => {
     expect(plain(formatRate(0, 10))).toBe("0.0 %");
     expect(plain(formatRate(1, 8))).toBe("12.5 %");
     expect(formatRate(1, 0)).toBe("—");
+  });
+  it("formats message rates", () => {
+    expect(formatPerSecond(0)).toBe("0");
+    expect(formatPerSecond(0.04)).toBe("0.0");
+    expect(formatPerSecond(7.46)).toBe("7.5");
+    expect(plain(formatPerSecond(1234.4))).toBe("1 234");
+    expect(formatPerSecond(Number.NaN)).toBe("—");
+    expect(formatPerSecond(null)).toBe("—");
   });
   it("grades attainment", () => {
     expect(progressLevel(null)).toBe("none");

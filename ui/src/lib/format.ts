@@ -54,6 +54,14 @@ export function formatRate(part: number, whole: number): string {
   return formatPercent(p, 1);
 }
 
+/** Messages per second: one decimal under 10 ("0.4", "7.5"), whole and grouped above ("1 234"); 0 reads "0". */
+export function formatPerSecond(n: number | null): string {
+  if (n === null || !Number.isFinite(n) || n < 0) return DASH;
+  if (n === 0) return "0";
+  if (n < 10) return n.toFixed(1);
+  return formatInt(n);
+}
+
 /** "1 234 / 1 310 (94 %)" */
 export function formatProgress(output: number, targetSoFar: number): string {
   return `${formatInt(output)} / ${formatInt(targetSoFar)} (${formatPercent(percent(output, targetSoFar))})`;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { areaOf, countStates, groupByArea, lineLastMessage, indexByPath } from "./hierarchy";
 import { linkLevel, showsReason, stateClass, stateLabel, STATE_ORDER } from "./states";
 import { neighbourIndex, type Rect } from "./nav";
-import { filterTopics, sortTopics } from "./diagnostics";
+import { filterTopics, hasProblems, sortTopics } from "./diagnostics";
 import { formFromView, passwordArg, settingsFromForm, validate } from "./settingsForm";
 import { makeDemoSnapshot, demoDiagnostics } from "../dev/demoPlant";
 import type { SettingsView } from "./backend";
@@ -79,7 +79,12 @@ describe("diagnostics table", () => {
   const topics = demoDiagnostics(NOW).topics;
   it("sorts by errors descending with topic as tie-break", () => {
     const out = sortTopics(topics, "errors", "desc").map((t) => t.errors);
-    expect(out).toEqual([2, 1, 0, 0]);
+    expect(out).toEqual([2, 1, 0, 0, 0]);
+  });
+  it("sorts by rate, gaps and rebirths", () => {
+    expect(sortTopics(topics, "messages_per_s", "desc").map((t) => t.messages_per_s)).toEqual([30.2, 12.4, 9.1, 2.5, 0]);
+    expect(sortTopics(topics, "seq_gaps", "desc")[0]?.topic).toBe("spBv1.0/acme:plant1:assembly/DDATA/line6/torque");
+    expect(sortTopics(topics, "rebirths", "asc")[4]?.rebirths).toBe(2);
   });
   it("sorts nulls last when ascending by time", () => {
     const out = sortTopics(topics, "last_error_ms", "asc");
@@ -87,9 +92,17 @@ describe("diagnostics table", () => {
     expect(out[2]?.last_error_ms).toBeNull();
   });
   it("filters", () => {
-    expect(filterTopics(topics, "", true)).toHaveLength(2);
+    // Errors, gaps or rebirths.
+    expect(filterTopics(topics, "", true)).toHaveLength(3);
     expect(filterTopics(topics, "PAINT", false)).toHaveLength(1);
     expect(filterTopics(topics, "invalid json", false)).toHaveLength(1);
+    expect(filterTopics(topics, "seq gap", false).map((t) => t.topic)).toEqual(["spBv1.0/acme:plant1:assembly/DDATA/line6/torque"]);
+  });
+  it("counts gaps and rebirths as problems, not errors", () => {
+    const torque = topics.find((t) => t.seq_gaps > 0)!;
+    expect(hasProblems(torque)).toBe(true);
+    expect(torque.errors).toBe(0);
+    expect(hasProblems(topics[0]!)).toBe(false);
   });
 });
 
@@ -131,6 +144,16 @@ describe("settings form", () => {
     expect(saved.broker?.sparkplug?.group_id).toBe("plant1");
     expect(saved.history_retention_days).toBe(90);
     expect(saved.broker?.host).toBe("other.local");
+  });
+
+  it("carries the Sparkplug host id through a save untouched", () => {
+    const sparkplug = { group_id: "plant1", host_id: "takt-desk-1" };
+    const withHost: SettingsView = { ...view, settings: { ...view.settings, broker: { ...view.settings.broker!, sparkplug } } };
+    const saved = settingsFromForm({ ...formFromView(withHost), topicRoot: "acme2" });
+    expect(saved.broker?.sparkplug).toEqual(sparkplug);
+    expect(saved.broker?.topic_root).toBe("acme2");
+    const withoutHost: SettingsView = { ...view, settings: { ...view.settings, broker: { ...view.settings.broker!, sparkplug: { host_id: null } } } };
+    expect(settingsFromForm(formFromView(withoutHost)).broker?.sparkplug?.host_id).toBeNull();
   });
 
   it("validates host and port", () => {

@@ -233,8 +233,16 @@ describe("status bar", () => {
     await userEvent.click(errors);
     const diag = await screen.findByTestId("view-diagnostics");
     const rows = within(diag).getAllByTestId("topic-row");
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
     expect(rows.filter((r) => r.classList.contains("has-errors"))).toHaveLength(2);
+    // Sparkplug gaps and rebirths: their own columns and totals, marked but not as errors.
+    const torque = rows.find((r) => r.dataset.topic?.includes("DDATA/line6/torque"));
+    expect(torque?.classList.contains("has-gaps")).toBe(true);
+    expect(torque).toHaveTextContent("2 (seq gap)");
+    expect(within(torque!).getByTestId("topic-rate")).toHaveTextContent("2.5");
+    expect(within(diag).getByTestId("diag-seq-gaps")).toHaveTextContent("3");
+    expect(within(diag).getByTestId("diag-rebirths")).toHaveTextContent("2");
+    expect(within(diag).getByTestId("diag-rate")).toHaveTextContent("54");
 
     // sort by errors: most errors first
     await userEvent.click(within(diag).getByTestId("sort-errors"));

@@ -67,6 +67,22 @@ pub enum RebirthReason {
     Reconnected,
 }
 
+impl std::fmt::Display for RebirthReason {
+    /// Short words for the diagnostics view.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RebirthReason::SeqGap => "seq gap",
+            RebirthReason::MissingSeq => "missing or invalid seq",
+            RebirthReason::UnknownAlias => "unknown alias",
+            RebirthReason::UnknownMetric => "unknown metric",
+            RebirthReason::UnknownDevice => "unknown device",
+            RebirthReason::NoBirth => "data before birth",
+            RebirthReason::Undecodable => "undecodable message",
+            RebirthReason::Reconnected => "broker reconnected",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HostError {
     #[error("{0}")]

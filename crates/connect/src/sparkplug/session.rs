@@ -3,10 +3,10 @@
 //! without a broker.
 
 use takt_model::TimestampMs;
-use takt_plant::PlantInput;
+use takt_plant::{PlantInput, ProtocolEvent};
 
 use crate::settings::SparkplugSettings;
-use crate::sparkplug::host::{HostConfig, HostEvent, SparkplugHost};
+use crate::sparkplug::host::{HostConfig, HostError, HostEvent, SparkplugHost};
 use crate::sparkplug::mapping::{MappedEvent, SparkplugMapper};
 use crate::sparkplug::payload::rebirth_command;
 use crate::sparkplug::topic::ncmd_topic;
@@ -14,7 +14,8 @@ use crate::sparkplug::topic::ncmd_topic;
 /// Namespace prefix of every Sparkplug B topic.
 pub const NAMESPACE: &str = "spBv1.0/";
 
-/// What to do after a Sparkplug event: inputs for the plant state, messages to publish.
+/// What to do after a Sparkplug event: inputs for the plant state (feed events, decode errors,
+/// `seq` gaps and rebirth requests for diagnostics), messages to publish.
 #[derive(Debug, Default)]
 pub struct Outputs {
     pub inputs: Vec<PlantInput>,
@@ -104,10 +105,41 @@ impl SparkplugSession {
         let mut out = Outputs::default();
         for event in events {
             match &event {
-                HostEvent::Rebirth { group, node, .. } => {
+                HostEvent::Rebirth {
+                    group,
+                    node,
+                    reason,
+                    topic,
+                } => {
                     out.publishes
                         .push((ncmd_topic(group, node), rebirth_command(now.max(0) as u64)));
                     out.rebirths += 1;
+                    // A reconnect names no message: count it against the node's own topic.
+                    let topic = if topic.is_empty() {
+                        source_topic(&event)
+                    } else {
+                        topic.clone()
+                    };
+                    out.inputs.push(PlantInput::Protocol {
+                        topic,
+                        event: ProtocolEvent::RebirthRequested {
+                            reason: reason.to_string(),
+                        },
+                    });
+                    continue;
+                }
+                // A gap is lost messages, not a bad one: counted apart from decode errors.
+                HostEvent::Error {
+                    topic,
+                    error: HostError::SeqGap { expected, got },
+                } => {
+                    out.inputs.push(PlantInput::Protocol {
+                        topic: topic.clone(),
+                        event: ProtocolEvent::SeqGap {
+                            expected: *expected,
+                            got: *got,
+                        },
+                    });
                     continue;
                 }
                 HostEvent::Error { topic, error } => {
@@ -247,6 +279,86 @@ mod tests {
             out.inputs
                 .iter()
                 .any(|i| matches!(i, PlantInput::Rejected { .. }))
+        );
+    }
+
+    /// The protocol inputs among a step's outputs, as `(topic, event)`.
+    fn protocol(out: &Outputs) -> Vec<(String, ProtocolEvent)> {
+        out.inputs
+            .iter()
+            .filter_map(|i| match i {
+                PlantInput::Protocol { topic, event } => Some((topic.clone(), event.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_is_a_protocol_input_and_so_is_the_rebirth_it_causes() {
+        let mut s = SparkplugSession::new(&SparkplugSettings::default());
+        let nbirth = payload(0, vec![metric("bdSeq", 0, MetricValue::Int64(0))]);
+        s.on_message("spBv1.0/g:s:a/NBIRTH/n1", &nbirth, 0);
+        let dbirth = payload(1, vec![metric("Good", 11, MetricValue::UInt64(1))]);
+        s.on_message("spBv1.0/g:s:a/DBIRTH/n1/d1", &dbirth, 1);
+        // seq 2 and 3 are lost; 4 waits for them, then the gap is reported.
+        let ddata = "spBv1.0/g:s:a/DDATA/n1/d1";
+        let out = s.on_message(
+            ddata,
+            &payload(4, vec![metric("Good", 11, MetricValue::UInt64(5))]),
+            2,
+        );
+        assert!(protocol(&out).is_empty(), "held, not yet a gap");
+        let out = s.on_tick(10_000);
+        assert_eq!(
+            protocol(&out),
+            vec![
+                (
+                    ddata.to_owned(),
+                    ProtocolEvent::SeqGap {
+                        expected: 2,
+                        got: 4
+                    }
+                ),
+                (
+                    ddata.to_owned(),
+                    ProtocolEvent::RebirthRequested {
+                        reason: "seq gap".into()
+                    }
+                ),
+            ]
+        );
+        assert_eq!((out.rebirths, out.publishes.len()), (1, 1));
+        assert!(
+            !out.inputs
+                .iter()
+                .any(|i| matches!(i, PlantInput::Rejected { .. })),
+            "a gap is not a decode error: {:?}",
+            out.inputs
+        );
+        // The held message itself still reaches the plant.
+        assert!(
+            out.inputs
+                .iter()
+                .any(|i| matches!(i, PlantInput::Feed { topic, .. } if topic == ddata))
+        );
+    }
+
+    #[test]
+    fn a_rebirth_after_a_reconnect_counts_against_the_nodes_own_topic() {
+        let mut s = SparkplugSession::new(&SparkplugSettings::default());
+        let nbirth = payload(0, vec![metric("bdSeq", 0, MetricValue::Int64(0))]);
+        s.on_message("spBv1.0/g:s:a/NBIRTH/n1", &nbirth, 0);
+        s.on_connection_lost(1_000);
+        s.on_connected(2_000);
+        let out = s.on_tick(2_000 + RECONNECT_GRACE_MS);
+        assert_eq!(
+            protocol(&out),
+            vec![(
+                "spBv1.0/g:s:a/NDATA/n1".to_owned(),
+                ProtocolEvent::RebirthRequested {
+                    reason: "broker reconnected".into()
+                }
+            )]
         );
     }
 
