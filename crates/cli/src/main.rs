@@ -7,9 +7,11 @@
 //! - `takt bench birth-storm` checks that memory stays bounded under a storm of multi-MB Sparkplug births.
 //! - `takt serve` runs Takt headless (feed, live state, historian, alerts).
 //! - `takt report shift` draws a day's shift report from the MES database (PNG or SVG).
+//! - `takt report oee` prints OEE, losses and the loss Pareto of any equipment over any range.
 
 mod bench_birth_storm;
 mod bench_ingest;
+mod report_oee;
 mod rss;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -122,6 +124,9 @@ enum ReportCommand {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// OEE (A × P × Q), the six big losses and the loss Pareto of any work center, line,
+    /// area, site or the enterprise over any time range, with the supervisors' downtime edits.
+    Oee(report_oee::OeeArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -179,6 +184,9 @@ async fn main() -> ExitCode {
                     out,
                 },
         } => report_shift(&line, date, database.as_deref(), format, out).await,
+        Command::Report {
+            command: ReportCommand::Oee(args),
+        } => report_oee::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -134,3 +134,119 @@ fn report_errors_say_what_to_check() {
     assert!(!ok);
     assert!(err.contains("--date"), "{err}");
 }
+
+/// `takt report oee` over two days of seeded history: the JSON is the library's result, the
+/// table carries the same total, and bad ranges are explained.
+#[test]
+fn report_oee_over_any_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.db");
+    let range = takt_oee::generate_history(1, 1, 42).range;
+    let expected = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = takt_store::Store::open_file(&file).await.unwrap();
+        takt_report::fill_generated_history(&store, 5, 2, 42, 2_000)
+            .await
+            .unwrap();
+        let scope = takt_model::EquipmentPath::parse("acme/plant").unwrap();
+        let r = takt_report::scope_oee(
+            &store,
+            &scope,
+            takt_oee::Interval::new(range.start, range.start + 2 * 86_400_000),
+            takt_report::HistoryOptions {
+                reasons: takt_runtime::default_reason_tree(),
+                now_ms: range.start + 2 * 86_400_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        store.close().await;
+        r
+    });
+    let url = format!("sqlite://{}", file.display());
+    let rfc = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339()
+    };
+    let (from, to) = (rfc(range.start), rfc(range.start + 2 * 86_400_000));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "oee",
+            "--scope",
+            "acme/plant",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--database",
+            &url,
+        ];
+        args.extend_from_slice(extra);
+        Command::new(env!("CARGO_BIN_EXE_takt"))
+            .args(&args)
+            .env("TAKT_HOME", dir.path())
+            .output()
+            .unwrap()
+    };
+    let json = run(&["--json"]);
+    assert!(
+        json.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let parsed: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        parsed["lines"].as_array().unwrap().len(),
+        expected.lines.len()
+    );
+    assert_eq!(parsed["total"]["good"], expected.total.good);
+    assert!(expected.total.good > 0 && expected.total.oee > 0.0);
+    let oee = parsed["total"]["oee"].as_f64().unwrap();
+    assert!((oee - expected.total.oee).abs() < 1e-9);
+
+    let text = run(&[]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let total = text.lines().find(|l| l.starts_with("total")).unwrap();
+    assert!(
+        total.contains(&format!("{:5.1} %", expected.total.oee * 100.0)),
+        "{total}"
+    );
+    assert!(text.contains("stop reasons (Pareto by duration)"), "{text}");
+
+    let (ok, err) = takt(
+        &[
+            "report",
+            "oee",
+            "--scope",
+            "acme/plant",
+            "--from",
+            "2026-07-02",
+            "--to",
+            "2026-07-01",
+            "--database",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert!(!ok);
+    assert!(err.contains("--to must be after --from"), "{err}");
+    let (ok, err) = takt(
+        &[
+            "report",
+            "oee",
+            "--scope",
+            "acme/plant",
+            "--from",
+            "soon",
+            "--to",
+            "2026-07-01",
+            "--database",
+            &url,
+        ],
+        dir.path(),
+    );
+    assert!(!ok);
+    assert!(err.contains("is not a time"), "{err}");
+}
