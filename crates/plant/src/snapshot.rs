@@ -32,8 +32,7 @@ pub struct WorkCenterLive {
     /// When Takt last received a message about this work center (local clock).
     pub last_message_ms: Option<TimestampMs>,
     pub feed: FeedHealth,
-    /// Latest value of each measurement the work center reports, by name (at most
-    /// [`MAX_MEASUREMENTS`](crate::MAX_MEASUREMENTS)).
+    /// Latest value of each measurement the work center reports, sorted by name (at most 32).
     pub measurements: Vec<Measurement>,
     /// Bumped whenever anything above changes; compare with a consumer's last version.
     pub version: u64,
