@@ -123,7 +123,11 @@ async fn bad_messages_are_counted_per_topic_and_change_nothing() {
         (format!("{wc}/state"), "{not json".to_owned()),
         (format!("{wc}/good"), r#"{"value": "lots"}"#.to_owned()),
         (format!("{wc}/good"), oversized),
-        (format!("{wc}/temperature"), r#"{"value": 80}"#.to_owned()),
+        // A number here would be a measurement; text under an unknown tag is an error.
+        (
+            format!("{wc}/temperature"),
+            r#"{"value": "hot"}"#.to_owned(),
+        ),
         (format!("{root}/stray"), r#"{"value": 1}"#.to_owned()),
         (format!("{wc}/state"), r#"{"value": "exploded"}"#.to_owned()),
     ];
@@ -168,6 +172,7 @@ async fn bad_messages_are_counted_per_topic_and_change_nothing() {
         (StateKind::Running, 0),
         "bad input changed nothing"
     );
+    assert!(press.measurements.is_empty());
 
     // The feed is still alive: the next good message is applied.
     mosquitto_pub(

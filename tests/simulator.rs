@@ -126,13 +126,16 @@ async fn simulated_plant_arrives_message_by_message() {
     let mut replay = PlantState::new(PlantConfig::new(None), 0);
     let mut expected: Vec<WorkCenterChange> = Vec::new();
     for (topic, payload) in &raw {
-        let event = uns::decode(topic, payload, 0)
+        let events = uns::decode(topic, payload, 0)
             .unwrap_or_else(|e| panic!("simulator sent an invalid message on {topic}: {e}"));
-        let change = replay.apply(topic, &event, 0).expect("applies");
-        match (&event.payload, change) {
-            (FeedPayload::Order { .. }, None) => assert_eq!(event.path.level(), Level::Line),
-            (_, Some(change)) => expected.push(change),
-            (payload, None) => panic!("no change for {payload:?}"),
+        assert_eq!(events.len(), 1, "the simulator sends one value per message");
+        for event in events {
+            let change = replay.apply(topic, &event, 0).expect("applies");
+            match (&event.payload, change) {
+                (FeedPayload::Order { .. }, None) => assert_eq!(event.path.level(), Level::Line),
+                (_, Some(change)) => expected.push(change),
+                (payload, None) => panic!("no change for {payload:?}"),
+            }
         }
     }
     let got = recorded.lock().expect("lock").clone();

@@ -165,12 +165,22 @@ pub async fn subscribe(
     broker: &str,
     root: &str,
 ) -> (takt_plant::PlantHandle, tokio::sync::watch::Sender<bool>) {
+    subscribe_with(broker, root, None).await
+}
+
+/// [`subscribe`] with a `broker.uns` topic mapping.
+pub async fn subscribe_with(
+    broker: &str,
+    root: &str,
+    uns: Option<takt_connect::uns::UnsMapping>,
+) -> (takt_plant::PlantHandle, tokio::sync::watch::Sender<bool>) {
     use takt_plant::{LinkState, PlantConfig, PlantSettings};
     let (plant, _) = takt_plant::spawn(PlantConfig::new(None), PlantSettings::default());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let mut settings = takt_connect::BrokerSettings::from_url(broker).expect("broker url");
     settings.topic_root = root.to_owned();
     settings.client_id = format!("{root}-sub-{}", std::process::id());
+    settings.uns = uns;
     takt_connect::spawn_feed(settings, Default::default(), plant.input(), stop_rx);
     let watch = plant.clone();
     eventually(
@@ -192,6 +202,11 @@ pub fn mosquitto_pub(port: u16, topic: &str, payload: &str) {
 /// Publishes one retained QoS 1 message with `mosquitto_pub -r`.
 pub fn mosquitto_pub_retained(port: u16, topic: &str, payload: &str) {
     mosquitto_pub_with(port, topic, &["-r", "-m", payload]);
+}
+
+/// Clears the retained message on `topic` (an empty retained payload).
+pub fn mosquitto_clear_retained(port: u16, topic: &str) {
+    mosquitto_pub_with(port, topic, &["-r", "-n"]);
 }
 
 /// The retained message on `topic` as a new subscriber gets it, from Mosquitto's own `mosquitto_sub`

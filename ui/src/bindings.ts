@@ -138,6 +138,8 @@ export type BrokerSettings = {
 	client_id?: string,
 	/**  Also act as a Sparkplug B host application; `null`: Unified Namespace JSON only. */
 	sparkplug?: SparkplugSettings | null,
+	/**  The plant's own topic layout and tag names for UNS JSON; `null`: the default contract. */
+	uns?: UnsMapping | null,
 };
 
 /**  Which stretch of time the line detail covers. */
@@ -359,6 +361,14 @@ export type LiveOee = {
 };
 
 /**  OEE of one scope (see the module docs for every definition). */
+/**  The latest value of one measurement of a work center (a temperature, a speed). */
+export type Measurement = {
+	name: string,
+	value: number | null,
+	/**  Source timestamp of the value. */
+	at_ms: number,
+};
+
 export type Oee = {
 	availability: number | null,
 	performance: number | null,
@@ -635,6 +645,30 @@ export type TopicDiagnostic = {
 	last_message_ms: number | null,
 };
 
+/**  One topic layout, e.g. `factory/{line}/{work_center}/{tag}` with a fixed site. */
+export type TopicRule = {
+	/**
+	 *  Levels separated by `/`: `{enterprise}`, `{site}`, `{area}`, `{line}`, `{work_center}`,
+	 *  `{tag}`, `+` (any one level, ignored) or literal text that must match.
+	 */
+	pattern: string,
+	/**  Values for the levels the topic does not carry. */
+	enterprise?: string | null,
+	site?: string | null,
+	area?: string | null,
+};
+
+/**  How a plant's own topic layout maps onto Takt's equipment and tags. */
+export type UnsMapping = {
+	/**  Tried in order; the first rule that matches a topic wins. */
+	topics?: TopicRule[],
+	/**
+	 *  A publisher's tag or field name (case-sensitive) → Takt's: `state`, `good`, `scrap`,
+	 *  `order`, `product`, `reason`, `timestamp`; any other name is a measurement's name.
+	 */
+	tags?: { [key in string]: string },
+};
+
 export type WorkCenterDetail = {
 	path: EquipmentPath,
 	/**  State intervals clipped to the range. */
@@ -664,6 +698,8 @@ export type WorkCenterLive = {
 	/**  When Takt last received a message about this work center (local clock). */
 	last_message_ms: number | null,
 	feed: FeedHealth,
+	/**  Latest value of each measurement the work center reports, sorted by name (at most 32). */
+	measurements: Measurement[],
 	/**  Bumped whenever anything above changes; compare with a consumer's last version. */
 	version: number,
 };

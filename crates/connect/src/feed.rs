@@ -107,6 +107,16 @@ async fn run(
             return;
         }
     };
+    let decoder = match uns::Decoder::new(settings.uns.as_ref()) {
+        Ok(decoder) => decoder,
+        Err(error) => {
+            let hint = format!("Fix or remove broker.uns ({})", options.settings_hint);
+            let _ = plant
+                .send(report(LinkState::Down, Some(error.to_string()), Some(hint)))
+                .await;
+            return;
+        }
+    };
     let mqtt = match mqtt_options(&settings, &options) {
         Ok(mqtt) => mqtt,
         Err(error) => {
@@ -212,22 +222,12 @@ async fn run(
                     }
                     continue;
                 }
-                let input = match uns::decode(&publish.topic, &publish.payload, received) {
-                    Ok(event) => PlantInput::Feed {
-                        topic: publish.topic,
-                        event,
-                    },
-                    Err(error) => {
-                        tracing::debug!(topic = %publish.topic, %error, "rejected message");
-                        PlantInput::Rejected {
-                            topic: publish.topic,
-                            error: error.to_string(),
-                        }
-                    }
-                };
                 // Backpressure: if the plant state falls behind we stop reading the socket
                 // rather than drop messages.
-                if plant.send(input).await.is_err() {
+                if send_decoded(&plant, &decoder, publish.topic, &publish.payload, received)
+                    .await
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -264,6 +264,30 @@ async fn run(
     }
     if connected {
         disconnect(&client, &mut eventloop, host_state.as_ref()).await;
+    }
+}
+
+/// Decodes one UNS message and sends one input per value it carries, or the rejection.
+async fn send_decoded(
+    plant: &mpsc::Sender<PlantInput>,
+    decoder: &uns::Decoder,
+    topic: String,
+    payload: &[u8],
+    received: i64,
+) -> Result<(), mpsc::error::SendError<PlantInput>> {
+    match decoder.decode(&topic, payload, received) {
+        Ok(events) => {
+            for event in events {
+                let topic = topic.clone();
+                plant.send(PlantInput::Feed { topic, event }).await?;
+            }
+            Ok(())
+        }
+        Err(error) => {
+            tracing::debug!(%topic, %error, "rejected message");
+            let error = error.to_string();
+            plant.send(PlantInput::Rejected { topic, error }).await
+        }
     }
 }
 

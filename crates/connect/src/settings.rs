@@ -24,6 +24,9 @@ pub struct BrokerSettings {
     /// Also act as a Sparkplug B host application; `null`: Unified Namespace JSON only.
     #[serde(default)]
     pub sparkplug: Option<SparkplugSettings>,
+    /// The plant's own topic layout and tag names for UNS JSON; `null`: the default contract.
+    #[serde(default)]
+    pub uns: Option<crate::uns::UnsMapping>,
 }
 
 /// Sparkplug B host settings.
@@ -127,6 +130,7 @@ impl BrokerSettings {
             topic_root: parsed.path().trim_matches('/').to_owned(),
             client_id: default_client_id(),
             sparkplug: None,
+            uns: None,
         })
     }
 

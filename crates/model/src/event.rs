@@ -24,6 +24,9 @@ pub enum FeedPayload {
         order: Option<String>,
         product: Option<String>,
     },
+    /// Any other number a work center reports (a temperature, a speed): shown as its latest
+    /// value, it changes neither state nor counts.
+    Measurement { name: String, value: f64 },
 }
 
 /// One decoded message about one piece of equipment.

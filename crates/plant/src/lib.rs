@@ -22,5 +22,7 @@ pub use actor::{PlantHandle, PlantInput, PlantSettings, ProtocolEvent, now_ms, s
 pub use diagnostics::{Diagnostics, TopicDiagnostic};
 pub use link::{LinkState, LinkStatus};
 pub use rate::RATE_WINDOW_S;
-pub use snapshot::{FeedHealth, LineLive, PlantSnapshot, WorkCenterChange, WorkCenterLive};
-pub use state::{PlantConfig, PlantState, ShiftPrime};
+pub use snapshot::{
+    FeedHealth, LineLive, Measurement, PlantSnapshot, WorkCenterChange, WorkCenterLive,
+};
+pub use state::{MAX_MEASUREMENTS, PlantConfig, PlantState, ShiftPrime};

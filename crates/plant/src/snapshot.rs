@@ -32,8 +32,19 @@ pub struct WorkCenterLive {
     /// When Takt last received a message about this work center (local clock).
     pub last_message_ms: Option<TimestampMs>,
     pub feed: FeedHealth,
+    /// Latest value of each measurement the work center reports, sorted by name (at most 32).
+    pub measurements: Vec<Measurement>,
     /// Bumped whenever anything above changes; compare with a consumer's last version.
     pub version: u64,
+}
+
+/// The latest value of one measurement of a work center (a temperature, a speed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct Measurement {
+    pub name: String,
+    pub value: f64,
+    /// Source timestamp of the value.
+    pub at_ms: TimestampMs,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]

@@ -3,13 +3,18 @@
 
 use crate::diagnostics::DiagnosticsBook;
 use crate::{
-    FeedHealth, LineLive, LinkState, LinkStatus, PlantSnapshot, WorkCenterChange, WorkCenterLive,
+    FeedHealth, LineLive, LinkState, LinkStatus, Measurement, PlantSnapshot, WorkCenterChange,
+    WorkCenterLive,
 };
 use std::collections::HashMap;
 use takt_model::{
     CounterDelta, CounterKind, EquipmentPath, FeedEvent, FeedPayload, Level, Plant, Product,
     ShiftCalendar, ShiftInstance, TimestampMs, WorkCenterState,
 };
+
+/// Measurement names kept per work center; a publisher sending ever new names cannot grow the
+/// snapshot without bound.
+pub const MAX_MEASUREMENTS: usize = 32;
 
 /// Shift-to-date counts of one work center, from the historian.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +181,7 @@ impl PlantState {
                 scrap: 0,
                 last_message_ms: None,
                 feed: FeedHealth::Offline,
+                measurements: Vec::new(),
                 version,
             },
             line,
@@ -201,7 +207,9 @@ impl PlantState {
         let level = event.path.level();
         let expected = match event.payload {
             FeedPayload::Order { .. } => Level::Line,
-            FeedPayload::State { .. } | FeedPayload::Counter { .. } => Level::WorkCenter,
+            FeedPayload::State { .. }
+            | FeedPayload::Counter { .. }
+            | FeedPayload::Measurement { .. } => Level::WorkCenter,
         };
         if level != expected {
             let msg = format!(
@@ -214,6 +222,9 @@ impl PlantState {
             self.diagnostics.error(topic, &msg, now_ms);
             self.bump();
             return Err(msg);
+        }
+        if let FeedPayload::Measurement { name, value } = &event.payload {
+            return self.apply_measurement(topic, event, name, *value, now_ms);
         }
         self.diagnostics.message(topic, now_ms);
 
@@ -236,11 +247,7 @@ impl PlantState {
             return Ok(None);
         }
 
-        let known = self.wc_index.contains_key(&event.path);
-        let idx = self.ensure_work_center(&event.path);
-        if !known {
-            self.diagnostics.discovered_equipment += 1;
-        }
+        let idx = self.discover_work_center(&event.path);
         let version = self.bump();
         let entry = &mut self.work_centers[idx];
         match &event.payload {
@@ -277,7 +284,7 @@ impl PlantState {
                     *ts = event.timestamp_ms;
                 }
             }
-            FeedPayload::Order { .. } => {}
+            FeedPayload::Order { .. } | FeedPayload::Measurement { .. } => {}
         }
         entry.live.last_message_ms = Some(now_ms);
         entry.live.feed = FeedHealth::Live;
@@ -286,6 +293,68 @@ impl PlantState {
         let change = change_of(entry, event.timestamp_ms, now_ms);
         self.refresh_line_totals(line);
         Ok(Some(change))
+    }
+
+    fn discover_work_center(&mut self, path: &EquipmentPath) -> usize {
+        let known = self.wc_index.contains_key(path);
+        let idx = self.ensure_work_center(path);
+        if !known {
+            self.diagnostics.discovered_equipment += 1;
+        }
+        idx
+    }
+
+    /// Keeps the latest value of a measurement. It is a sign of life like any message, but
+    /// changes neither state nor counts, so it produces no work-center change.
+    fn apply_measurement(
+        &mut self,
+        topic: &str,
+        event: &FeedEvent,
+        name: &str,
+        value: f64,
+        now_ms: TimestampMs,
+    ) -> Result<Option<WorkCenterChange>, String> {
+        let idx = self.discover_work_center(&event.path);
+        let entry = &mut self.work_centers[idx];
+        let slot = entry
+            .live
+            .measurements
+            .binary_search_by(|m| m.name.as_str().cmp(name));
+        match slot {
+            // A value older than the one shown arrived late: it is not the current one.
+            Ok(i) if event.timestamp_ms < entry.live.measurements[i].at_ms => {}
+            Ok(i) => {
+                let m = &mut entry.live.measurements[i];
+                m.value = value;
+                m.at_ms = event.timestamp_ms;
+            }
+            Err(_) if entry.live.measurements.len() >= MAX_MEASUREMENTS => {
+                let msg = format!(
+                    "too many measurements: `{}` already has {MAX_MEASUREMENTS}, `{name}` is not kept",
+                    event.path
+                );
+                self.diagnostics.error(topic, &msg, now_ms);
+                self.bump();
+                return Err(msg);
+            }
+            Err(i) => entry.live.measurements.insert(
+                i,
+                Measurement {
+                    name: name.to_owned(),
+                    value,
+                    at_ms: event.timestamp_ms,
+                },
+            ),
+        }
+        self.diagnostics.message(topic, now_ms);
+        let version = self.bump();
+        let entry = &mut self.work_centers[idx];
+        entry.live.last_message_ms = Some(now_ms);
+        entry.live.feed = FeedHealth::Live;
+        entry.live.version = version;
+        let line = entry.line;
+        self.refresh_line_totals(line);
+        Ok(None)
     }
 
     /// Takes shift-to-date counts and the last stored counter readings from the historian, so
@@ -549,6 +618,7 @@ fn tag_name(payload: &FeedPayload) -> &'static str {
             ..
         } => "scrap",
         FeedPayload::Order { .. } => "order",
+        FeedPayload::Measurement { .. } => "measurement",
     }
 }
 

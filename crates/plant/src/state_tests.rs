@@ -463,3 +463,119 @@ fn ticks_publish_rates_until_they_read_zero() {
     s.tick(t0 + 60_000);
     assert_eq!(s.version(), quiet, "nothing left to publish");
 }
+
+fn measurement(p: &str, name: &str, value: f64, ts: i64) -> FeedEvent {
+    FeedEvent {
+        path: path(p),
+        timestamp_ms: ts,
+        payload: FeedPayload::Measurement {
+            name: name.into(),
+            value,
+        },
+    }
+}
+
+#[test]
+fn measurements_keep_the_latest_value_and_leave_state_and_counts_alone() {
+    let t = SHIFT_START + 1_000;
+    let mut state = PlantState::new(config(), SHIFT_START);
+    connected(&mut state, t);
+    state
+        .apply("s", &state_event(FILLER, StateKind::Running, None, t), t)
+        .unwrap();
+    state
+        .apply("g", &counter(FILLER, CounterKind::Good, 100, t), t)
+        .unwrap();
+    state
+        .apply("g", &counter(FILLER, CounterKind::Good, 110, t), t)
+        .unwrap();
+    let before = state.snapshot(t).work_center(FILLER).unwrap().clone();
+
+    let now = t + 5_000;
+    let change = state.apply("m", &measurement(FILLER, "temperature", 71.5, t + 10), now);
+    assert_eq!(change, Ok(None), "a measurement is no work-center change");
+    state
+        .apply("m", &measurement(FILLER, "speed", 12.0, t + 10), now)
+        .unwrap();
+    state
+        .apply("m", &measurement(FILLER, "temperature", 72.0, t + 20), now)
+        .unwrap();
+    // Late: older than the value shown.
+    state
+        .apply("m", &measurement(FILLER, "temperature", 10.0, t + 15), now)
+        .unwrap();
+
+    let after = state.snapshot(now).work_center(FILLER).unwrap().clone();
+    assert_eq!(
+        after.measurements,
+        vec![
+            Measurement {
+                name: "speed".into(),
+                value: 12.0,
+                at_ms: t + 10
+            },
+            Measurement {
+                name: "temperature".into(),
+                value: 72.0,
+                at_ms: t + 20
+            },
+        ]
+    );
+    assert_eq!(
+        (&after.state, after.state_since_ms, after.good, after.scrap),
+        (
+            &before.state,
+            before.state_since_ms,
+            before.good,
+            before.scrap
+        )
+    );
+    assert!(after.version > before.version);
+    assert_eq!(after.last_message_ms, Some(now));
+    let diag = state.snapshot(now).diagnostics;
+    let m = diag.topics.iter().find(|d| d.topic == "m").unwrap();
+    assert_eq!((m.messages, m.errors), (4, 0));
+}
+
+#[test]
+fn measurements_are_bounded_per_work_center() {
+    let t = SHIFT_START + 1_000;
+    let mut state = PlantState::new(config(), SHIFT_START);
+    for i in 0..MAX_MEASUREMENTS {
+        state
+            .apply("m", &measurement(FILLER, &format!("m{i:02}"), 1.0, t), t)
+            .unwrap();
+    }
+    let err = state
+        .apply("m", &measurement(FILLER, "one-too-many", 1.0, t), t)
+        .unwrap_err();
+    assert!(err.starts_with("too many measurements"), "{err}");
+    // Known names still update; other work centers have their own budget.
+    state
+        .apply("m", &measurement(FILLER, "m00", 2.0, t + 1), t)
+        .unwrap();
+    state
+        .apply("c", &measurement(CAPPER, "one-too-many", 1.0, t), t)
+        .unwrap();
+    let snap = state.snapshot(t);
+    let filler = snap.work_center(FILLER).unwrap();
+    assert_eq!(filler.measurements.len(), MAX_MEASUREMENTS);
+    assert_eq!(filler.measurements[0].value, 2.0);
+    assert!(filler.measurements.iter().all(|m| m.name != "one-too-many"));
+    assert_eq!(snap.work_center(CAPPER).unwrap().measurements.len(), 1);
+    let m = snap
+        .diagnostics
+        .topics
+        .iter()
+        .find(|d| d.topic == "m")
+        .unwrap();
+    // 32 new names, the refused one (an error is a message too) and one update.
+    assert_eq!((m.messages, m.errors), (MAX_MEASUREMENTS as u64 + 2, 1));
+}
+
+#[test]
+fn a_measurement_on_a_line_does_not_fit() {
+    let mut state = PlantState::new(config(), SHIFT_START);
+    let err = state.apply("m", &measurement(LINE, "speed", 1.0, 0), SHIFT_START);
+    assert!(err.is_err());
+}

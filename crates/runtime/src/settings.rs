@@ -193,6 +193,9 @@ impl Settings {
                     .checked_host_id()
                     .map_err(|e| TaktError::settings(e.to_string()))?;
             }
+            // The feed would refuse to start with it: say so when saving instead.
+            takt_connect::uns::Decoder::new(b.uns.as_ref())
+                .map_err(|e| TaktError::settings(e.to_string()))?;
         }
         if let Some(url) = &self.database_url
             && !(url.starts_with("sqlite:")
@@ -367,6 +370,33 @@ mod tests {
                 .message
                 .contains("downtime reason tree"),
         );
+    }
+
+    #[test]
+    fn uns_mappings_are_read_and_checked() {
+        let json = r#"{"broker": {"host": "h", "port": 1883, "topic_root": "factory",
+            "uns": {"topics": [{"pattern": "factory/{line}/{work_center}/{tag}",
+                                "enterprise": "acme", "site": "freiburg", "area": "packaging"}],
+                    "tags": {"Status": "state"}}}}"#;
+        let s: Settings = serde_json::from_str(json).unwrap();
+        let uns = s.broker.as_ref().and_then(|b| b.uns.as_ref()).unwrap();
+        assert_eq!(uns.topics[0].site.as_deref(), Some("freiburg"));
+        assert_eq!(uns.tags.get("Status").map(String::as_str), Some("state"));
+        assert!(s.validate().is_ok());
+
+        let bad = json.replace("{work_center}/{tag}", "{machine}/{tag}");
+        let s: Settings = serde_json::from_str(&bad).unwrap();
+        let err = s.validate().unwrap_err();
+        assert!(
+            err.message.contains("unknown placeholder `{machine}`"),
+            "{err}"
+        );
+        let no_site = json.replace(r#""site": "freiburg","#, "");
+        let s: Settings = serde_json::from_str(&no_site).unwrap();
+        assert!(s.validate().unwrap_err().message.contains("gives no site"));
+        // Absent: the default contract.
+        let s: Settings = serde_json::from_str(r#"{"broker": {"host": "h", "port": 1}}"#).unwrap();
+        assert_eq!(s.broker.unwrap().uns, None);
     }
 
     #[test]

@@ -225,6 +225,7 @@ export function makeDemoSnapshot(now: number, version = 1): PlantSnapshot {
         scrap: Math.round(spec.scrap / spec.wcs.length),
         last_message_ms: wcFeed === "live" ? now - 1000 : wcFeed === "stale" ? now - 42_000 : now - 12 * 60_000,
         feed: wcFeed,
+        measurements: wi === 0 ? [{ name: "temperature", value: 60 + li * 2.5, at_ms: now - 1000 }] : [],
         version,
       });
     });

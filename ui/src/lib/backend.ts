@@ -31,6 +31,7 @@ export type {
   LineDetailView,
   LiveLineOee,
   LiveOee,
+  Measurement,
   Oee,
   ParetoRow,
   ReasonChoice,
@@ -52,6 +53,7 @@ export type {
   StateKind,
   TaktError,
   TopicDiagnostic,
+  UnsMapping,
   WorkCenterLive,
   WorkCenterState,
 } from "../bindings";

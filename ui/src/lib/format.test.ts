@@ -4,6 +4,7 @@ import {
   formatAgo,
   formatDuration,
   formatInt,
+  formatMeasurement,
   formatPercent,
   formatPerSecond,
   formatProgress,
@@ -132,5 +133,13 @@ describe("humanize", () => {
   it("turns ids into words", () => {
     expect(humanize("body_shop")).toBe("body shop");
     expect(humanize("final-assembly")).toBe("final assembly");
+  });
+});
+
+describe("formatMeasurement", () => {
+  it("names the value, rounded to 3 decimals", () => {
+    expect(formatMeasurement({ name: "temperature", value: 71.5, at_ms: 0 })).toBe("temperature 71.5");
+    expect(formatMeasurement({ name: "speed", value: 1 / 3, at_ms: 0 })).toBe("speed 0.333");
+    expect(formatMeasurement({ name: "x", value: null, at_ms: 0 })).toBe("x —");
   });
 });

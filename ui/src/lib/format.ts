@@ -1,4 +1,4 @@
-import type { FeedHealth } from "./backend";
+import type { FeedHealth, Measurement } from "./backend";
 
 /** U+202F NARROW NO-BREAK SPACE: thousands separator ("1 234"), never wraps. */
 export const THIN = "\u202F";
@@ -147,4 +147,11 @@ export function formatWhen(ms: number | null, nowMs: number): string {
 /** Humanises a path segment id for headings: "body_shop" → "body shop". */
 export function humanize(id: string): string {
   return id.replace(/[_-]+/g, " ").trim();
+}
+
+/** A measurement for a tooltip: "temperature 71.5" (at most 3 decimals; — when unknown). */
+export function formatMeasurement(m: Measurement): string {
+  const v = m.value;
+  const text = v == null || !Number.isFinite(v) ? DASH : String(Math.round(v * 1000) / 1000);
+  return `${m.name} ${text}`;
 }

@@ -156,6 +156,18 @@ describe("settings form", () => {
     expect(settingsFromForm(formFromView(withoutHost)).broker?.sparkplug?.host_id).toBeNull();
   });
 
+  it("carries the UNS topic mapping through a save untouched", () => {
+    const uns = {
+      topics: [{ pattern: "factory/{line}/{work_center}/{tag}", enterprise: "acme", site: "freiburg", area: "packaging" }],
+      tags: { Status: "state", GoodCount: "good" },
+    };
+    const mapped: SettingsView = { ...view, settings: { ...view.settings, broker: { ...view.settings.broker!, uns } } };
+    const saved = settingsFromForm({ ...formFromView(mapped), host: "other.local" });
+    expect(saved.broker?.uns).toEqual(uns);
+    expect(saved.broker?.host).toBe("other.local");
+    expect(settingsFromForm(formFromView(view)).broker?.uns).toBeUndefined();
+  });
+
   it("validates host and port", () => {
     const f = { ...formFromView(view), host: "  ", port: "70000" };
     const e = validate(f);

@@ -1,4 +1,4 @@
-import type { AlertRules, BrokerSettings, Settings, SettingsView, SparkplugSettings } from "./backend";
+import type { AlertRules, BrokerSettings, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
 
 /** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
 export type SettingsForm = {
@@ -22,6 +22,8 @@ export type SettingsForm = {
   retentionDays?: number;
   /** Sparkplug B host settings: edited in the settings file, kept when saving. */
   sparkplug?: SparkplugSettings | null;
+  /** UNS topic mapping (`broker.uns`): edited in the settings file, kept when saving. */
+  uns?: UnsMapping | null;
 };
 
 export type FieldErrors = Partial<Record<keyof SettingsForm, string>>;
@@ -57,6 +59,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     ...(s.alerts ? { alerts: s.alerts } : {}),
     ...(s.history_retention_days !== undefined ? { retentionDays: s.history_retention_days } : {}),
     ...(b.sparkplug ? { sparkplug: b.sparkplug } : {}),
+    ...(b.uns ? { uns: b.uns } : {}),
   };
 }
 
@@ -101,6 +104,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
           topic_root: f.topicRoot.trim(),
           client_id: f.clientId.trim(),
           ...(f.sparkplug ? { sparkplug: f.sparkplug } : {}),
+          ...(f.uns ? { uns: f.uns } : {}),
         }
       : null;
   return {

@@ -2,7 +2,7 @@
 //! mapping, turned into plant inputs and MQTT publishes (rebirth requests). Pure, so the wiring is testable
 //! without a broker.
 
-use takt_model::TimestampMs;
+use takt_model::{FeedEvent, FeedPayload, TimestampMs};
 use takt_plant::{PlantInput, ProtocolEvent};
 
 use crate::settings::SparkplugSettings;
@@ -158,8 +158,17 @@ impl SparkplugSession {
                         topic: source.clone(),
                         event: feed,
                     }),
-                    // Measurements have no place in the live plant state yet (see docs/mqtt-contract.md).
-                    Ok(MappedEvent::Measurement(_)) => {}
+                    Ok(MappedEvent::Measurement(m)) => out.inputs.push(PlantInput::Feed {
+                        topic: source.clone(),
+                        event: FeedEvent {
+                            path: m.path,
+                            timestamp_ms: m.timestamp_ms,
+                            payload: FeedPayload::Measurement {
+                                name: m.name,
+                                value: m.value,
+                            },
+                        },
+                    }),
                     Err(error) => out.inputs.push(PlantInput::Rejected {
                         topic: source.clone(),
                         error: error.to_string(),
