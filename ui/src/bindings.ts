@@ -360,7 +360,6 @@ export type LiveOee = {
 	error: string | null,
 };
 
-/**  OEE of one scope (see the module docs for every definition). */
 /**  The latest value of one measurement of a work center (a temperature, a speed). */
 export type Measurement = {
 	name: string,
@@ -369,6 +368,7 @@ export type Measurement = {
 	at_ms: number,
 };
 
+/**  OEE of one scope (see the module docs for every definition). */
 export type Oee = {
 	availability: number | null,
 	performance: number | null,
