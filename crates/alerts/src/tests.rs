@@ -38,6 +38,7 @@ fn wc(
         scrap,
         last_message_ms: Some(since),
         feed,
+        measurements: Vec::new(),
         version: 1,
     }
 }

@@ -427,7 +427,7 @@ mod tests {
                         .or_default()
                         .insert(o.clone());
                 }
-                FeedPayload::Order { .. } => {}
+                FeedPayload::Order { .. } | FeedPayload::Measurement { .. } => {}
             }
         }
         for kind in [
