@@ -24,6 +24,7 @@ export type {
   DetailRange,
   Diagnostics,
   DowntimeEvent,
+  DowntimeSettings,
   DowntimeRow,
   EventKey,
   Interval,

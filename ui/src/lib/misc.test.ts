@@ -168,6 +168,17 @@ describe("settings form", () => {
     expect(settingsFromForm(formFromView(view)).broker?.uns).toBeUndefined();
   });
 
+  it("carries the reason tree and micro-stop threshold through a save untouched", () => {
+    const downtime = {
+      micro_stop_threshold_s: 90,
+      reasons: { roots: [{ code: "JAM", label: "Jam", category: "breakdown" as const, children: [] }] },
+    };
+    const custom: SettingsView = { ...view, settings: { ...view.settings, downtime } };
+    const saved = settingsFromForm({ ...formFromView(custom), staleAfter: "20" });
+    expect(saved.downtime).toEqual(downtime);
+    expect(saved.stale_after_s).toBe(20);
+  });
+
   it("validates host and port", () => {
     const f = { ...formFromView(view), host: "  ", port: "70000" };
     const e = validate(f);

@@ -1,4 +1,4 @@
-import type { AlertRules, BrokerSettings, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
+import type { AlertRules, BrokerSettings, DowntimeSettings, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
 
 /** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
 export type SettingsForm = {
@@ -24,6 +24,8 @@ export type SettingsForm = {
   sparkplug?: SparkplugSettings | null;
   /** UNS topic mapping (`broker.uns`): edited in the settings file, kept when saving. */
   uns?: UnsMapping | null;
+  /** Reason tree and micro-stop threshold: edited in the settings file, kept when saving. */
+  downtime?: DowntimeSettings;
 };
 
 export type FieldErrors = Partial<Record<keyof SettingsForm, string>>;
@@ -58,6 +60,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     offlineAfter: String(s.offline_after_s ?? 300),
     ...(s.alerts ? { alerts: s.alerts } : {}),
     ...(s.history_retention_days !== undefined ? { retentionDays: s.history_retention_days } : {}),
+    ...(s.downtime ? { downtime: s.downtime } : {}),
     ...(b.sparkplug ? { sparkplug: b.sparkplug } : {}),
     ...(b.uns ? { uns: b.uns } : {}),
   };
@@ -114,6 +117,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
     offline_after_s: Number(f.offlineAfter.trim()),
     ...(f.alerts ? { alerts: f.alerts } : {}),
     ...(f.retentionDays !== undefined ? { history_retention_days: f.retentionDays } : {}),
+    ...(f.downtime ? { downtime: f.downtime } : {}),
   };
 }
 
