@@ -227,6 +227,11 @@ impl Settings {
                 "the critical down-time alert must not come before the first one",
             ));
         }
+        if self.downtime.micro_stop_threshold_s > 3_600 {
+            return Err(TaktError::settings(
+                "the micro-stop threshold must be at most 3600 s (0: no micro-stops)",
+            ));
+        }
         self.downtime
             .reasons
             .validate()
@@ -362,6 +367,9 @@ mod tests {
             ..Settings::default()
         };
         assert!(s.validate().is_err());
+        let mut s = Settings::default();
+        s.downtime.micro_stop_threshold_s = 7_200;
+        assert!(s.validate().unwrap_err().message.contains("micro-stop"));
         let mut s = Settings::default();
         s.downtime.reasons.roots[0].code = "has space".into();
         assert!(

@@ -36,6 +36,7 @@ export type {
   Oee,
   ParetoRow,
   ReasonChoice,
+  ReasonNode,
   StateInterval,
   StopCategory,
   WorkCenterDetail,

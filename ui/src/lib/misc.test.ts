@@ -3,7 +3,7 @@ import { areaOf, countStates, groupByArea, lineLastMessage, indexByPath } from "
 import { linkLevel, showsReason, stateClass, stateLabel, STATE_ORDER } from "./states";
 import { neighbourIndex, type Rect } from "./nav";
 import { filterTopics, hasProblems, sortTopics } from "./diagnostics";
-import { formFromView, passwordArg, settingsFromForm, validate } from "./settingsForm";
+import { countReasons, formFromView, passwordArg, settingsFromForm, validate } from "./settingsForm";
 import { makeDemoSnapshot, demoDiagnostics } from "../dev/demoPlant";
 import type { SettingsView } from "./backend";
 import { toTaktError } from "./backend";
@@ -113,6 +113,7 @@ describe("settings form", () => {
       database_url: null,
       stale_after_s: 10,
       offline_after_s: 60,
+      downtime: { micro_stop_threshold_s: 120, reasons: { roots: [] } },
     },
     has_password: true,
     settings_path: "/etc/takt.toml",
@@ -177,6 +178,12 @@ describe("settings form", () => {
     const saved = settingsFromForm({ ...formFromView(custom), staleAfter: "20" });
     expect(saved.downtime).toEqual(downtime);
     expect(saved.stale_after_s).toBe(20);
+    // The dialog edits the threshold and keeps the tree.
+    const edited = settingsFromForm({ ...formFromView(custom), microStop: "45" });
+    expect(edited.downtime).toEqual({ ...downtime, micro_stop_threshold_s: 45 });
+    expect(validate({ ...formFromView(custom), microStop: "ninety" }).microStop).toBeTruthy();
+    expect(validate({ ...formFromView(custom), microStop: "7200" }).microStop).toBeTruthy();
+    expect(countReasons([{ code: "A", label: "a", category: "setup", children: [{ code: "B", label: "b" }] }])).toBe(2);
   });
 
   it("validates host and port", () => {

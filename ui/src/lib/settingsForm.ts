@@ -1,4 +1,4 @@
-import type { AlertRules, BrokerSettings, DowntimeSettings, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
+import type { AlertRules, BrokerSettings, DowntimeSettings, ReasonNode, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
 
 /** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
 export type SettingsForm = {
@@ -16,6 +16,8 @@ export type SettingsForm = {
   databaseUrl: string;
   staleAfter: string;
   offlineAfter: string;
+  /** Micro-stop threshold in seconds (`downtime.micro_stop_threshold_s`). */
+  microStop: string;
   /** Alert thresholds: not edited in the dialog (yet), but kept when saving. */
   alerts?: AlertRules;
   /** History retention (days): edited in the settings file, kept when saving. */
@@ -58,6 +60,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     databaseUrl: s.database_url ?? "",
     staleAfter: String(s.stale_after_s ?? 30),
     offlineAfter: String(s.offline_after_s ?? 300),
+    microStop: String(s.downtime?.micro_stop_threshold_s ?? 120),
     ...(s.alerts ? { alerts: s.alerts } : {}),
     ...(s.history_retention_days !== undefined ? { retentionDays: s.history_retention_days } : {}),
     ...(s.downtime ? { downtime: s.downtime } : {}),
@@ -91,7 +94,14 @@ export function validate(f: SettingsForm): FieldErrors {
   if (stale === null || stale < 1) e.staleAfter = "Whole number of seconds, at least 1.";
   if (offline === null || offline < 1) e.offlineAfter = "Whole number of seconds, at least 1.";
   else if (stale !== null && stale >= 1 && offline <= stale) e.offlineAfter = "Must be longer than the stale threshold.";
+  const micro = parseIntStrict(f.microStop);
+  if (micro === null || micro > 3600) e.microStop = "Whole number of seconds, 0 to 3600 (0: no micro-stops).";
   return e;
+}
+
+/** Every node of a reason tree (any node is a reason a stop can be charged to). */
+export function countReasons(nodes: readonly ReasonNode[]): number {
+  return nodes.reduce((n, node) => n + 1 + countReasons(node.children ?? []), 0);
 }
 
 /** Builds the `Settings` to send. Only call on a form that `validate` accepted. */
@@ -117,7 +127,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
     offline_after_s: Number(f.offlineAfter.trim()),
     ...(f.alerts ? { alerts: f.alerts } : {}),
     ...(f.retentionDays !== undefined ? { history_retention_days: f.retentionDays } : {}),
-    ...(f.downtime ? { downtime: f.downtime } : {}),
+    downtime: { ...f.downtime, micro_stop_threshold_s: Number(f.microStop.trim()) },
   };
 }
 

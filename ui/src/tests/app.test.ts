@@ -320,7 +320,8 @@ describe("settings dialog", () => {
     expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Saved — restart Takt to apply.");
     const save = calls.find((c) => c.cmd === "save_settings");
     expect(save?.args).toEqual({
-      settings: { broker: null, database_url: null, stale_after_s: 10, offline_after_s: 60 },
+      // A file without a downtime section gets the default micro-stop threshold (the tree defaults in Rust).
+      settings: { broker: null, database_url: null, stale_after_s: 10, offline_after_s: 60, downtime: { micro_stop_threshold_s: 120 } },
       password: null,
     });
     await userEvent.click(screen.getByTestId("restart-button"));
