@@ -357,8 +357,31 @@ fn check_alerts_view(session: &Session) -> Result<String, String> {
 fn check_line_detail(session: &Session) -> Result<String, String> {
     let script = |js: &str| session.execute(js, vec![]).map_err(|e| e.to_string());
     script(
-        "window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true })); \
-         const b = document.querySelector('[data-testid=\"detail-button\"]'); if (b) b.click(); return !!b;",
+        "window.dispatchEvent(new KeyboardEvent('keydown', { key: '1', bubbles: true })); return true;",
+    )?;
+    // The tiles carry the shift's OEE from the historian (the demo's first start simulated
+    // the shift so far).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let oee = loop {
+        let texts = script(
+            "return Array.from(document.querySelectorAll('[data-testid=\"line-oee\"]')).map(e => e.textContent);",
+        )?;
+        let with_figure = texts
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.as_str())
+            .find(|t| t.contains('%'));
+        if let Some(t) = with_figure {
+            break t.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+        if Instant::now() > deadline {
+            return Err(format!("no line tile shows an OEE figure: {texts}"));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    script(
+        "const b = document.querySelector('[data-testid=\"detail-button\"]'); if (b) b.click(); return !!b;",
     )?;
     let deadline = Instant::now() + Duration::from_secs(20);
     let bands = loop {
@@ -387,7 +410,9 @@ fn check_line_detail(session: &Session) -> Result<String, String> {
          return s.closest('tr').dataset.id;",
     )?;
     let Some(id) = picked.as_str() else {
-        return Ok(format!("{bands} band rows, no stop yet to edit"));
+        return Ok(format!(
+            "tile {oee:?}; {bands} band rows, no stop yet to edit"
+        ));
     };
     let check = format!(
         "const r = document.querySelector('[data-testid=\"downtime-row\"][data-id=\"{id}\"]'); \
