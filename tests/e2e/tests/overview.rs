@@ -436,7 +436,7 @@ fn check_line_detail(session: &Session) -> Result<String, String> {
                 && text.contains(user)
             {
                 return Ok(format!(
-                    "{bands} band rows; stop {id} charged to MECH/JAM by {user}"
+                    "tile {oee:?}; {bands} band rows; stop {id} charged to MECH/JAM by {user}"
                 ));
             }
         }
