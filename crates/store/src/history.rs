@@ -83,9 +83,18 @@ impl Store {
         let mut tx = self.write_tx(ACTION).await?;
         // Last reading per counter seen in this batch: saves a lookup per record.
         let mut last: HashMap<(&str, CounterKind), (TimestampMs, i64)> = HashMap::new();
+        // State written per work center in this batch: most changes are counter readings that
+        // repeat the current state, and writing it again would change nothing.
+        let mut written: HashMap<&str, (TimestampMs, StateKind, Option<&str>)> = HashMap::new();
         for change in changes {
             let path = change.path.as_str();
-            if let Some(since) = change.state_since_ms {
+            let state = change
+                .state_since_ms
+                .map(|since| (since, change.state, change.reason.as_deref()));
+            if let Some(state @ (since, _, _)) = state
+                && written.get(path) != Some(&state)
+            {
+                written.insert(path, state);
                 sqlx::query(
                     "INSERT INTO state_history (path, start_ms, kind, reason, received_ms) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (path, start_ms, kind) DO UPDATE SET reason = excluded.reason \
