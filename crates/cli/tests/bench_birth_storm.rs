@@ -2,44 +2,9 @@
 //! the way through the Sparkplug ingest path, and the ingest side's memory stays far below what holding the
 //! births would take.
 
-use std::net::TcpListener;
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
-
-struct Mosquitto(Child, u16);
-
-impl Mosquitto {
-    fn start() -> Mosquitto {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let binary = ["/usr/sbin/mosquitto", "/usr/bin/mosquitto"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .unwrap_or("mosquitto");
-        let child = Command::new(binary)
-            .args(["-p", &port.to_string()])
-            .spawn()
-            .expect("start mosquitto");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mosquitto did not start on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Mosquitto(child, port)
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+mod common;
+use common::Mosquitto;
+use std::process::Command;
 
 /// The number after `label` in `text`, e.g. `peak sampled 70.7 MB` → 70.7.
 fn number_after(text: &str, label: &str) -> f64 {
