@@ -25,7 +25,7 @@ use takt_connect::sparkplug::{
     DecodedMetric, DecodedPayload, MetricValue, SparkplugMapping, encode,
 };
 use takt_connect::{BrokerSettings, FeedOptions, SparkplugSettings, spawn_feed};
-use takt_plant::{LinkState, PlantConfig, PlantSettings};
+use takt_plant::{PlantConfig, PlantSettings};
 use tokio::sync::{broadcast, watch};
 
 /// The ingest path refuses Sparkplug payloads over 16 MiB (`DecodeLimits::max_payload_bytes`).
@@ -104,18 +104,7 @@ async fn measure(args: BirthStormArgs) -> Result<(), String> {
         ..SparkplugSettings::default()
     });
     spawn_feed(settings, FeedOptions::default(), plant.input(), stop_rx);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while plant.snapshot().broker.state != LinkState::Connected {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "could not connect to {}: {:?}",
-                args.broker,
-                plant.snapshot().broker.error
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    crate::bench_ingest::wait_connected(&plant, &args.broker).await?;
 
     let processed = Arc::new(AtomicU64::new(0));
     let before = memory();

@@ -112,18 +112,7 @@ async fn measure(args: IngestArgs) -> Result<(), String> {
         }
     }
     spawn_feed(settings, FeedOptions::default(), plant.input(), stop_rx);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while plant.snapshot().broker.state != LinkState::Connected {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "could not connect to {}: {:?}",
-                args.broker,
-                plant.snapshot().broker.error
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    crate::bench_ingest::wait_connected(&plant, &args.broker).await?;
 
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut child = std::process::Command::new(exe)
@@ -417,4 +406,24 @@ fn sparkplug_metrics(stamp_us: u64, birth: bool) -> Vec<DecodedMetric> {
         }
     }
     metrics
+}
+
+/// Waits (up to 10 s) until the feed is connected, then a moment for its subscriptions to
+/// settle, so the measurement starts with the ingest path ready.
+pub(crate) async fn wait_connected(
+    plant: &takt_plant::PlantHandle,
+    broker: &str,
+) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while plant.snapshot().broker.state != LinkState::Connected {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "could not connect to {broker}: {:?}",
+                plant.snapshot().broker.error
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(())
 }
