@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::bench_ingest::Role;
 use crate::rss::{Sampler, growth, halves, memory};
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use rumqttc::{AsyncClient, MqttOptions, QoS};
 use takt_connect::sparkplug::{
     DecodedMetric, DecodedPayload, MetricValue, SparkplugMapping, encode,
 };
@@ -299,25 +299,8 @@ async fn publish(args: BirthStormArgs) -> Result<(), String> {
     options.set_max_packet_size(max_packet, max_packet);
     // A few births in flight: as fast as the broker takes them, without queueing hundreds of MB here.
     options.set_inflight(8);
-    let (client, mut eventloop) = AsyncClient::new(options, 4);
-    let (acked_tx, mut acked) = watch::channel(0u64);
-    let poller = tokio::spawn(async move {
-        let mut count = 0u64;
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::PubAck(_))) => {
-                    count += 1;
-                    let _ = acked_tx.send(count);
-                }
-                Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    eprintln!("publisher connection: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-    });
+    let (client, eventloop) = AsyncClient::new(options, 4);
+    let (mut acked, poller) = crate::bench_ingest::spawn_ack_counter(eventloop);
     let group = group(&run);
     let start = Instant::now();
     let mut sent_bytes = 0u64;

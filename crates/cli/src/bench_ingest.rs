@@ -270,25 +270,8 @@ async fn publish(args: IngestArgs) -> Result<(), String> {
     options.set_keep_alive(Duration::from_secs(10));
     options.set_inflight(1_000);
     options.set_max_packet_size(1 << 20, 1 << 20);
-    let (client, mut eventloop) = AsyncClient::new(options, 10_000);
-    let (acked_tx, acked_rx) = watch::channel(0u64);
-    let poller = tokio::spawn(async move {
-        let mut acked = 0u64;
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::PubAck(_))) => {
-                    acked += 1;
-                    let _ = acked_tx.send(acked);
-                }
-                Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => break,
-                Ok(_) => {}
-                Err(e) => {
-                    eprintln!("publisher connection: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-    });
+    let (client, eventloop) = AsyncClient::new(options, 10_000);
+    let (acked_rx, poller) = spawn_ack_counter(eventloop);
     let wcs = args.work_centers;
     let mut seq: HashMap<u32, u64> = HashMap::new();
     if args.format == IngestFormat::Sparkplug {
@@ -426,4 +409,29 @@ pub(crate) async fn wait_connected(
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     Ok(())
+}
+
+/// Drives a publisher's event loop until it disconnects, counting the broker's PUBACKs.
+pub(crate) fn spawn_ack_counter(
+    mut eventloop: rumqttc::EventLoop,
+) -> (watch::Receiver<u64>, tokio::task::JoinHandle<()>) {
+    let (acked_tx, acked_rx) = watch::channel(0u64);
+    let poller = tokio::spawn(async move {
+        let mut acked = 0u64;
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => {
+                    acked += 1;
+                    let _ = acked_tx.send(acked);
+                }
+                Ok(Event::Outgoing(rumqttc::Outgoing::Disconnect)) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    eprintln!("publisher connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+    (acked_rx, poller)
 }
