@@ -239,7 +239,9 @@ impl Takt {
         let snapshot = self.plant.snapshot();
         let options = self.settings.history_options(now);
         for line in &snapshot.lines {
-            let Some(shift) = line.shift.clone() else {
+            // From the calendar, not the live snapshot: the plant only learns its shift on its
+            // first tick, and a caller may ask before that.
+            let Some(shift) = self.shift_of(&line.path, 0, now).filter(|s| now < s.end_ms) else {
                 continue;
             };
             let range = Interval::new(shift.start_ms, now.min(shift.end_ms));
