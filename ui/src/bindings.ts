@@ -286,6 +286,8 @@ export type LineDetail = {
 	target: number | null,
 	/**  Stop time by reason, longest first. */
 	pareto: ParetoRow[],
+	/**  The orders the line ran in the range, in the order they started. */
+	orders: OrderRow[],
 	/**  Every downtime event overlapping the range, all work centers, in time order. */
 	downtime: DowntimeRow[],
 	/**  What a stop can be charged to, depth first. */
@@ -394,6 +396,20 @@ export type Oee = {
 	losses: SixLosses,
 	/**  Sorted by category, then reason. */
 	by_reason: ReasonLoss[],
+};
+
+/**  One order's share of the range: its OEE over the time it ran (up to `until`). */
+export type OrderRow = {
+	order: string,
+	product: string | null,
+	/**  When it first started and last stopped running inside the range. */
+	start: number,
+	end: number,
+	/**  Good parts of the last work center, scrap of all of them, counted for this order. */
+	output: number,
+	scrap: number,
+	/**  [`Oee::sum`] of the work centers over the order's runs. */
+	oee: Oee,
 };
 
 export type ParetoRow = {

@@ -14,7 +14,7 @@ pub use equipment::{Area, EquipmentPath, Level, Line, PathError, Plant, Site, Wo
 pub use event::{CounterKind, FeedEvent, FeedPayload};
 pub use order::{Operation, OrderError, WorkOrder, WorkOrderStatus};
 pub use product::Product;
-pub use shift::{ShiftCalendar, ShiftError, ShiftInstance, ShiftPattern};
+pub use shift::{ShiftBreak, ShiftCalendar, ShiftError, ShiftInstance, ShiftPattern};
 pub use state::{CounterDelta, StateKind, WorkCenterState};
 
 /// Milliseconds since the Unix epoch, UTC. The wire format of every timestamp in Takt.

@@ -52,6 +52,20 @@ pub struct ShiftPattern {
     pub end: NaiveTime,
     /// Weekdays on which the shift starts.
     pub days: Vec<Day>,
+    /// Breaks in every occurrence: not planned production time, so OEE leaves them out.
+    #[serde(default)]
+    pub breaks: Vec<ShiftBreak>,
+}
+
+/// A break inside a shift, local wall-clock time. A break starting before the shift's local
+/// start lies on the next calendar day (02:00 in a 22:00–06:00 night shift).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+pub struct ShiftBreak {
+    pub name: String,
+    /// Local start, `HH:MM:SS`.
+    pub start: NaiveTime,
+    /// Local end, `HH:MM:SS`; at or before `start` means the next day.
+    pub end: NaiveTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -97,6 +111,34 @@ pub enum ShiftError {
     Empty(String),
     #[error("shift `{0}` runs on no weekday")]
     NoDays(String),
+    #[error(
+        "break `{name}` of shift `{shift}` must lie inside the shift and last longer than zero"
+    )]
+    Break { shift: String, name: String },
+}
+
+/// Minutes from `from` forward to `to` on a 24 h clock (0 when equal).
+fn minutes_after(from: NaiveTime, to: NaiveTime) -> i64 {
+    (to - from).num_minutes().rem_euclid(24 * 60)
+}
+
+impl ShiftPattern {
+    fn length_minutes(&self) -> i64 {
+        match minutes_after(self.start, self.end) {
+            0 => 24 * 60,
+            m => m,
+        }
+    }
+
+    fn break_fits(&self, b: &ShiftBreak) -> bool {
+        let start = minutes_after(self.start, b.start);
+        let end = match minutes_after(self.start, b.end) {
+            // A break may end exactly at the shift's end.
+            0 => 24 * 60,
+            m => m,
+        };
+        b.start != b.end && start < end && end <= self.length_minutes()
+    }
 }
 
 impl ShiftCalendar {
@@ -115,8 +157,53 @@ impl ShiftCalendar {
             if shift.days.is_empty() {
                 return Err(ShiftError::NoDays(shift.name.clone()));
             }
+            if let Some(b) = shift.breaks.iter().find(|b| !shift.break_fits(b)) {
+                return Err(ShiftError::Break {
+                    shift: shift.name.clone(),
+                    name: b.name.clone(),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// The breaks of `shift` (an occurrence of this calendar) as `(start, end)` instants,
+    /// clipped to the shift, in start order. A break in a spring-forward gap shrinks or
+    /// vanishes, as it does on the wall clock.
+    pub fn breaks_of(
+        &self,
+        shift: &ShiftInstance,
+    ) -> Result<Vec<(TimestampMs, TimestampMs)>, ShiftError> {
+        let tz = self.tz()?;
+        let day = Day::of(shift.date);
+        let Some(pattern) = self
+            .shifts
+            .iter()
+            .find(|p| p.name == shift.name && p.days.contains(&day))
+        else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<(TimestampMs, TimestampMs)> = pattern
+            .breaks
+            .iter()
+            .filter_map(|b| {
+                let date = if b.start < pattern.start {
+                    shift.date.succ_opt()?
+                } else {
+                    shift.date
+                };
+                let end_date = if b.end <= b.start {
+                    date.succ_opt()?
+                } else {
+                    date
+                };
+                let start = resolve_local(tz, date.and_time(b.start))?.max(shift.start_ms);
+                let end = resolve_local(tz, end_date.and_time(b.end))?.min(shift.end_ms);
+                (start < end).then_some((start, end))
+            })
+            .collect();
+        out.sort_unstable();
+        Ok(out)
     }
 
     /// The shift running at `t`, if any.
@@ -239,18 +326,21 @@ mod tests {
                     start: t(6, 0),
                     end: t(14, 0),
                     days: Day::ALL.to_vec(),
+                    breaks: vec![],
                 },
                 ShiftPattern {
                     name: "late".into(),
                     start: t(14, 0),
                     end: t(22, 0),
                     days: Day::ALL.to_vec(),
+                    breaks: vec![],
                 },
                 ShiftPattern {
                     name: "night".into(),
                     start: t(22, 0),
                     end: t(6, 0),
                     days: Day::ALL.to_vec(),
+                    breaks: vec![],
                 },
             ],
             holidays: vec![],
@@ -333,6 +423,7 @@ mod tests {
                 start: t(2, 30),
                 end: t(10, 0),
                 days: vec![Day::Sun],
+                breaks: vec![],
             }],
             holidays: vec![],
         };
@@ -352,6 +443,7 @@ mod tests {
                 start: t(7, 0),
                 end: t(15, 30),
                 days: vec![Day::Mon, Day::Tue],
+                breaks: vec![],
             }],
             holidays: vec![],
         };
@@ -387,6 +479,101 @@ mod tests {
         let mut cal = berlin_three_shifts();
         cal.shifts[0].days.clear();
         assert_eq!(cal.validate(), Err(ShiftError::NoDays("early".into())));
+    }
+
+    fn brk(start: NaiveTime, end: NaiveTime) -> ShiftBreak {
+        ShiftBreak {
+            name: "break".into(),
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn breaks_must_lie_inside_their_shift() {
+        let refused = |shift: usize, b: ShiftBreak| {
+            let mut cal = berlin_three_shifts();
+            let name = cal.shifts[shift].name.clone();
+            cal.shifts[shift].breaks.push(b);
+            assert_eq!(
+                cal.validate(),
+                Err(ShiftError::Break {
+                    shift: name,
+                    name: "break".into()
+                })
+            );
+        };
+        refused(0, brk(t(5, 0), t(6, 30))); // starts before the early shift
+        refused(0, brk(t(13, 45), t(14, 15))); // runs past its end
+        refused(0, brk(t(10, 0), t(10, 0))); // empty
+        refused(2, brk(t(21, 0), t(21, 30))); // before the night shift, same evening
+        let mut cal = berlin_three_shifts();
+        cal.shifts[0].breaks.push(brk(t(13, 30), t(14, 0))); // up to the end is fine
+        cal.shifts[2].breaks.push(brk(t(23, 45), t(0, 15))); // across midnight
+        cal.shifts[2].breaks.push(brk(t(2, 0), t(2, 30)));
+        assert_eq!(cal.validate(), Ok(()));
+    }
+
+    #[test]
+    fn breaks_resolve_on_the_right_day_and_across_dst() {
+        let mut cal = berlin_three_shifts();
+        cal.shifts[0].breaks.push(brk(t(10, 0), t(10, 20)));
+        cal.shifts[2].breaks = vec![brk(t(2, 0), t(2, 30)), brk(t(23, 45), t(0, 15))];
+        // Early shift of 2026-07-01 (CEST): 10:00 local is 08:00Z.
+        let early = cal
+            .shift_at(utc_ms("2026-07-01T05:00:00Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cal.breaks_of(&early).unwrap(),
+            vec![(
+                utc_ms("2026-07-01T08:00:00Z"),
+                utc_ms("2026-07-01T08:20:00Z")
+            )]
+        );
+        // The night starting 2026-07-01 22:00: 23:45–00:15 that evening, 02:00 the next day.
+        let night = cal
+            .shift_at(utc_ms("2026-07-01T21:00:00Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cal.breaks_of(&night).unwrap(),
+            vec![
+                (
+                    utc_ms("2026-07-01T21:45:00Z"),
+                    utc_ms("2026-07-01T22:15:00Z")
+                ),
+                (
+                    utc_ms("2026-07-02T00:00:00Z"),
+                    utc_ms("2026-07-02T00:30:00Z")
+                ),
+            ]
+        );
+        // Spring forward (2026-03-29 02:00 → 03:00): the 02:00–02:30 break never happens.
+        let short_night = cal
+            .shift_at(utc_ms("2026-03-28T23:00:00Z"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cal.breaks_of(&short_night).unwrap(),
+            vec![(
+                utc_ms("2026-03-28T22:45:00Z"),
+                utc_ms("2026-03-28T23:15:00Z")
+            )]
+        );
+    }
+
+    #[test]
+    fn breaks_survive_a_json_round_trip_and_default_to_none() {
+        let mut cal = berlin_three_shifts();
+        cal.shifts[1].breaks.push(brk(t(18, 0), t(18, 20)));
+        let json = serde_json::to_string(&cal).unwrap();
+        assert_eq!(serde_json::from_str::<ShiftCalendar>(&json).unwrap(), cal);
+        let old: ShiftPattern = serde_json::from_str(
+            r#"{"name":"early","start":"06:00:00","end":"14:00:00","days":["mon"]}"#,
+        )
+        .unwrap();
+        assert!(old.breaks.is_empty());
     }
 
     #[test]

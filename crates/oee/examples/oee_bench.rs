@@ -35,7 +35,7 @@ fn main() {
         let mut log = DowntimeLog::new(history.reasons.clone(), config.micro_stop_threshold_ms)
             .expect("demo reason tree is valid");
         log.rederive(&timelines);
-        let plan = ShiftPlan::from_calendar(&history.calendar, &history.breaks, history.range)
+        let plan = ShiftPlan::from_calendar(&history.calendar, history.range)
             .expect("demo calendar is valid");
         let planned = plan.planned_time();
         let cycles = IdealCycles::from_products(&history.products);

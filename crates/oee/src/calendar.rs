@@ -5,28 +5,14 @@
 //! plain intervals ([`PlannedTime`]), so any source works; [`ShiftPlan::from_calendar`]
 //! builds it from a takt-model [`ShiftCalendar`].
 //!
-//! `ShiftCalendar` has no breaks yet, so breaks are described here ([`BreakPattern`]) in the
-//! same style: local wall-clock times, resolved with the calendar's DST policy (a time in the
-//! spring-forward gap moves to the end of the gap; a time that exists twice takes the
-//! earlier instant) and clipped to their shift.
+//! Breaks come from the calendar's shift patterns ([`takt_model::ShiftBreak`]), resolved
+//! with the calendar's DST policy and clipped to their shift.
 
 use crate::{Interval, TimestampMs, intersect_all, normalize, subtract_all};
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use specta::Type;
 use takt_model::{ShiftCalendar, ShiftError, ShiftInstance};
-
-/// A break in every occurrence of the shift pattern named `shift`, local wall-clock time.
-/// A break starting before the shift's local start time belongs to the next calendar day
-/// (e.g. 02:00 in a 22:00–06:00 night shift).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
-pub struct BreakPattern {
-    pub shift: String,
-    pub name: String,
-    pub start: NaiveTime,
-    /// At or before `start` means the next day.
-    pub end: NaiveTime,
-}
 
 /// Planned production time: sorted, disjoint, non-touching intervals.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -92,47 +78,27 @@ pub struct ShiftPlan {
 impl ShiftPlan {
     /// Every shift overlapping `range`, whole (not clipped: OEE scopes clip later, and a
     /// clipped shift would look like a fresh start to start-up detection).
-    pub fn from_calendar(
-        calendar: &ShiftCalendar,
-        breaks: &[BreakPattern],
-        range: Interval,
-    ) -> Result<Self, ShiftError> {
+    pub fn from_calendar(calendar: &ShiftCalendar, range: Interval) -> Result<Self, ShiftError> {
         calendar.validate()?;
-        let tz = calendar.tz()?;
         let shifts = calendar
             .shifts_between(range.start, range.end)?
             .into_iter()
             .map(|shift| {
                 let span = Interval::new(shift.start_ms, shift.end_ms);
-                let local_start = to_utc(shift.start_ms).with_timezone(&tz).naive_local();
-                let resolve = |local: NaiveDateTime| resolve_local(&tz, local);
-                let mut own: Vec<Interval> = breaks
-                    .iter()
-                    .filter(|b| b.shift == shift.name)
-                    .filter_map(|b| {
-                        let mut date = shift.date;
-                        if date.and_time(b.start) < local_start {
-                            date = date.succ_opt()?;
-                        }
-                        let end_date = if b.end <= b.start {
-                            date.succ_opt()?
-                        } else {
-                            date
-                        };
-                        let start = resolve(date.and_time(b.start))?;
-                        let end = resolve(end_date.and_time(b.end))?;
-                        Interval::new(start, end).intersect(&span)
-                    })
+                let breaks = calendar
+                    .breaks_of(&shift)?
+                    .into_iter()
+                    .map(|(start, end)| Interval::new(start, end))
                     .collect();
-                own = normalize(own);
-                let windows = subtract_all(&[span], &own);
-                PlannedShift {
+                let breaks = normalize(breaks);
+                let windows = subtract_all(&[span], &breaks);
+                Ok(PlannedShift {
                     shift,
-                    breaks: own,
+                    breaks,
                     windows,
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, ShiftError>>()?;
         Ok(Self { shifts })
     }
 
@@ -162,33 +128,11 @@ impl ShiftPlan {
     }
 }
 
-fn to_utc(t: TimestampMs) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp_millis(t).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
-}
-
-/// Local wall-clock time → instant, with the same DST policy as takt-model's calendar.
-fn resolve_local<Z: TimeZone>(tz: &Z, local: NaiveDateTime) -> Option<TimestampMs> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) => Some(t.timestamp_millis()),
-        LocalResult::Ambiguous(earlier, _) => Some(earlier.timestamp_millis()),
-        LocalResult::None => {
-            (1..=180).find_map(
-                |m| match tz.from_local_datetime(&(local + Duration::minutes(m))) {
-                    LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-                        let ms = t.timestamp_millis();
-                        Some(ms - ms.rem_euclid(60_000))
-                    }
-                    LocalResult::None => None,
-                },
-            )
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use takt_model::shift::{Day, ShiftPattern};
+    use chrono::{DateTime, NaiveTime};
+    use takt_model::shift::{Day, ShiftBreak, ShiftPattern};
 
     const MIN: i64 = 60_000;
     const HOUR: i64 = 60 * MIN;
@@ -202,39 +146,32 @@ mod tests {
     }
 
     fn calendar() -> ShiftCalendar {
-        let p = |name: &str, s, e| ShiftPattern {
+        let p = |name: &str, s, e, brk: (NaiveTime, NaiveTime)| ShiftPattern {
             name: name.into(),
             start: s,
             end: e,
             days: Day::ALL.to_vec(),
+            breaks: vec![ShiftBreak {
+                name: "break".into(),
+                start: brk.0,
+                end: brk.1,
+            }],
         };
         ShiftCalendar {
             timezone: "Europe/Berlin".into(),
-            shifts: vec![p("early", t(6, 0), t(14, 0)), p("night", t(22, 0), t(6, 0))],
+            shifts: vec![
+                p("early", t(6, 0), t(14, 0), (t(10, 0), t(10, 30))),
+                p("night", t(22, 0), t(6, 0), (t(2, 0), t(2, 30))),
+            ],
             holidays: vec![],
         }
-    }
-
-    fn breaks() -> Vec<BreakPattern> {
-        let b = |shift: &str, s, e| BreakPattern {
-            shift: shift.into(),
-            name: "break".into(),
-            start: s,
-            end: e,
-        };
-        vec![
-            b("early", t(10, 0), t(10, 30)),
-            b("night", t(2, 0), t(2, 30)),
-        ]
     }
 
     #[test]
     fn shifts_minus_breaks() {
         // 2026-07-01 (CEST, UTC+2): early 04:00Z–12:00Z, break 08:00Z–08:30Z.
         let from = utc_ms("2026-07-01T04:00:00Z");
-        let plan =
-            ShiftPlan::from_calendar(&calendar(), &breaks(), Interval::new(from, from + HOUR))
-                .unwrap();
+        let plan = ShiftPlan::from_calendar(&calendar(), Interval::new(from, from + HOUR)).unwrap();
         let early = plan
             .shifts
             .iter()
@@ -259,16 +196,14 @@ mod tests {
         // in the gap, so it starts at 03:00 CEST = 01:00Z and still ends at 02:30 → which is
         // in the gap too → 01:00Z. The break vanishes, as it does on the wall clock.
         let at = utc_ms("2026-03-28T23:00:00Z");
-        let plan =
-            ShiftPlan::from_calendar(&calendar(), &breaks(), Interval::new(at, at + 1)).unwrap();
+        let plan = ShiftPlan::from_calendar(&calendar(), Interval::new(at, at + 1)).unwrap();
         let night = &plan.shifts[0];
         assert_eq!(night.shift.name, "night");
         assert_eq!(night.shift.duration_ms(), 7 * HOUR);
         assert!(night.breaks.is_empty());
         // An ordinary night: 02:00–02:30 CEST = 00:00Z–00:30Z on the next date.
         let at = utc_ms("2026-07-01T23:00:00Z");
-        let plan =
-            ShiftPlan::from_calendar(&calendar(), &breaks(), Interval::new(at, at + 1)).unwrap();
+        let plan = ShiftPlan::from_calendar(&calendar(), Interval::new(at, at + 1)).unwrap();
         assert_eq!(
             plan.shifts[0].breaks,
             vec![Interval::new(
@@ -282,8 +217,7 @@ mod tests {
     fn days_group_by_shift_start_date() {
         let from = utc_ms("2026-07-01T00:00:00Z");
         let plan =
-            ShiftPlan::from_calendar(&calendar(), &[], Interval::new(from, from + 24 * HOUR))
-                .unwrap();
+            ShiftPlan::from_calendar(&calendar(), Interval::new(from, from + 24 * HOUR)).unwrap();
         let days = plan.days();
         // The night shift of June 30 still runs at 00:00Z, then July 1 early and night.
         assert_eq!(days.len(), 2);
@@ -296,7 +230,7 @@ mod tests {
         let mut cal = calendar();
         cal.timezone = "Nowhere/Else".into();
         assert_eq!(
-            ShiftPlan::from_calendar(&cal, &[], Interval::new(0, 1)),
+            ShiftPlan::from_calendar(&cal, Interval::new(0, 1)),
             Err(ShiftError::TimeZone("Nowhere/Else".into()))
         );
     }

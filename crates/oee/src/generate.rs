@@ -5,13 +5,13 @@
 //! Same arguments, same history, on every platform: the generator uses its own small PRNG
 //! (splitmix64), not a crate whose algorithm may change.
 
-use crate::calendar::{BreakPattern, ShiftPlan};
+use crate::calendar::ShiftPlan;
 use crate::downtime::{ReasonNode, ReasonTree, StopCategory};
 use crate::oee::{CountEvent, OrderEvent};
 use crate::timeline::StateEvent;
 use crate::{Interval, TimestampMs};
 use chrono::NaiveTime;
-use takt_model::shift::{Day, ShiftPattern};
+use takt_model::shift::{Day, ShiftBreak, ShiftPattern};
 use takt_model::{CounterKind, EquipmentPath, Product, ShiftCalendar, StateKind};
 
 const SEC: i64 = 1_000;
@@ -32,7 +32,6 @@ pub struct GeneratedWorkCenter {
 pub struct GeneratedHistory {
     pub range: Interval,
     pub calendar: ShiftCalendar,
-    pub breaks: Vec<BreakPattern>,
     pub products: Vec<Product>,
     pub reasons: ReasonTree,
     pub work_centers: Vec<GeneratedWorkCenter>,
@@ -88,32 +87,27 @@ fn hm(h: u32, m: u32) -> NaiveTime {
 /// Generates `work_centers` × `days` of history (see the module docs).
 pub fn generate_history(work_centers: usize, days: u32, seed: u64) -> GeneratedHistory {
     let weekdays = vec![Day::Mon, Day::Tue, Day::Wed, Day::Thu, Day::Fri];
-    let shift = |name: &str, s, e| ShiftPattern {
+    // One 30-minute break in the middle of each shift.
+    let shift = |name: &str, s, e, brk: u32| ShiftPattern {
         name: name.into(),
         start: s,
         end: e,
         days: weekdays.clone(),
+        breaks: vec![ShiftBreak {
+            name: "break".into(),
+            start: hm(brk, 0),
+            end: hm(brk, 30),
+        }],
     };
     let calendar = ShiftCalendar {
         timezone: "Europe/Berlin".into(),
         shifts: vec![
-            shift("early", hm(6, 0), hm(14, 0)),
-            shift("late", hm(14, 0), hm(22, 0)),
-            shift("night", hm(22, 0), hm(6, 0)),
+            shift("early", hm(6, 0), hm(14, 0), 10),
+            shift("late", hm(14, 0), hm(22, 0), 18),
+            shift("night", hm(22, 0), hm(6, 0), 2),
         ],
         holidays: vec![],
     };
-    let brk = |shift: &str, s, e| BreakPattern {
-        shift: shift.into(),
-        name: "break".into(),
-        start: s,
-        end: e,
-    };
-    let breaks = vec![
-        brk("early", hm(10, 0), hm(10, 30)),
-        brk("late", hm(18, 0), hm(18, 30)),
-        brk("night", hm(2, 0), hm(2, 30)),
-    ];
     let products: Vec<Product> = [("P-20", 20), ("P-30", 30), ("P-45", 45), ("P-60", 60)]
         .into_iter()
         .map(|(code, s)| Product {
@@ -123,7 +117,7 @@ pub fn generate_history(work_centers: usize, days: u32, seed: u64) -> GeneratedH
         })
         .collect();
     let range = Interval::new(START, START + i64::from(days) * 24 * 60 * MIN);
-    let windows = ShiftPlan::from_calendar(&calendar, &breaks, range)
+    let windows = ShiftPlan::from_calendar(&calendar, range)
         .map(|p| p.planned_time().windows().to_vec())
         .unwrap_or_default();
     let reasons = demo_reason_tree();
@@ -136,7 +130,6 @@ pub fn generate_history(work_centers: usize, days: u32, seed: u64) -> GeneratedH
     GeneratedHistory {
         range,
         calendar,
-        breaks,
         products,
         reasons,
         work_centers: wcs,

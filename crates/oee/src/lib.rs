@@ -22,7 +22,7 @@ pub mod oee;
 pub mod pareto;
 pub mod timeline;
 
-pub use calendar::{BreakPattern, PlannedShift, PlannedTime, ShiftPlan};
+pub use calendar::{PlannedShift, PlannedTime, ShiftPlan};
 pub use downtime::{
     AuditAction, AuditEntry, DowntimeEvent, DowntimeLog, EditError, EventKey, ReasonNode,
     ReasonTree, ReasonTreeError, StaleEdit, StopCategory, derive_events,

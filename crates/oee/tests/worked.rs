@@ -27,7 +27,7 @@
 //! A = 379/430, P = 360/379, Q = 351/360 = 0.975, OEE = 351/430.
 
 use chrono::{DateTime, NaiveTime};
-use takt_model::shift::{Day, ShiftPattern};
+use takt_model::shift::{Day, ShiftBreak, ShiftPattern};
 use takt_model::{CounterKind, EquipmentPath, Product, ShiftCalendar, StateKind};
 use takt_oee::*;
 
@@ -59,16 +59,15 @@ fn plan() -> ShiftPlan {
             start: hm(6, 0),
             end: hm(14, 0),
             days: vec![Day::Wed],
+            breaks: vec![ShiftBreak {
+                name: "lunch".into(),
+                start: hm(10, 0),
+                end: hm(10, 30),
+            }],
         }],
         holidays: vec![],
     };
-    let breaks = [BreakPattern {
-        shift: "early".into(),
-        name: "lunch".into(),
-        start: hm(10, 0),
-        end: hm(10, 30),
-    }];
-    ShiftPlan::from_calendar(&calendar, &breaks, Interval::new(at(-600), at(1000))).unwrap()
+    ShiftPlan::from_calendar(&calendar, Interval::new(at(-600), at(1000))).unwrap()
 }
 
 fn timeline() -> StateTimeline {

@@ -80,6 +80,20 @@ struct LineEntry {
     /// (shift start, counted from): when the historian primed shift-to-date counts, the target
     /// covers the same span, from `counted from`, once the product's cycle is known.
     credit_shift: Option<(TimestampMs, TimestampMs)>,
+    /// The current shift's breaks: no target accrues over them.
+    breaks: Vec<(TimestampMs, TimestampMs)>,
+}
+
+impl LineEntry {
+    /// Planned milliseconds in `[from, to)`: the span minus the shift's breaks.
+    fn planned_ms(&self, from: TimestampMs, to: TimestampMs) -> i64 {
+        let in_breaks: i64 = self
+            .breaks
+            .iter()
+            .map(|&(s, e)| (e.min(to) - s.max(from)).max(0))
+            .sum();
+        (to - from).max(0) - in_breaks
+    }
 }
 
 #[derive(Debug)]
@@ -154,6 +168,7 @@ impl PlantState {
             target_parts: 0.0,
             last_tick_ms: None,
             credit_shift: None,
+            breaks: Vec::new(),
         });
         let idx = self.lines.len() - 1;
         self.line_index.insert(path.clone(), idx);
@@ -433,14 +448,20 @@ impl PlantState {
     }
 
     fn tick_line(&mut self, idx: usize, now_ms: TimestampMs) {
-        let shift = self.lines[idx]
+        let calendar = self.lines[idx]
             .site
             .as_ref()
-            .and_then(|site| self.config.calendars.get(site))
-            .and_then(|cal| cal.shift_at(now_ms).ok().flatten());
+            .and_then(|site| self.config.calendars.get(site));
+        let shift = calendar.and_then(|cal| cal.shift_at(now_ms).ok().flatten());
+        let breaks_of = |s: &ShiftInstance| {
+            calendar
+                .and_then(|cal| cal.breaks_of(s).ok())
+                .unwrap_or_default()
+        };
         let changed_shift = shift.as_ref().map(|s| s.start_ms)
             != self.lines[idx].live.shift.as_ref().map(|s| s.start_ms);
         if changed_shift {
+            let breaks = shift.as_ref().map(breaks_of).unwrap_or_default();
             let version = self.bump();
             // Into a new shift (or out of one, into a gap): shift counters start over.
             let wcs = self.lines[idx].live.work_centers.clone();
@@ -471,6 +492,7 @@ impl PlantState {
                 line.credit_shift = None;
             }
             line.last_tick_ms = shift.as_ref().map(|s| now_ms.max(s.start_ms));
+            line.breaks = breaks;
             line.live.shift = shift;
             line.live.version = version;
             self.refresh_line_totals(idx);
@@ -489,14 +511,14 @@ impl PlantState {
         {
             line.credit_shift = None;
             let from = from.clamp(shift.start_ms, shift.end_ms);
-            line.target_parts = (now_ms.min(shift.end_ms) - from).max(0) as f64 / c;
+            line.target_parts = line.planned_ms(from, now_ms.min(shift.end_ms)) as f64 / c;
             line.last_tick_ms = Some(now_ms);
         }
         if let (Some(shift), Some(last), Some(c)) = (&line.live.shift, line.last_tick_ms, cycle_ms)
         {
             let until = now_ms.min(shift.end_ms);
             if until > last {
-                line.target_parts += (until - last) as f64 / c;
+                line.target_parts += line.planned_ms(last, until) as f64 / c;
             }
         }
         line.last_tick_ms = line.live.shift.as_ref().map(|_| now_ms);
@@ -515,8 +537,11 @@ impl PlantState {
     }
 
     fn refresh_target_shift(&mut self, idx: usize) {
-        let target = match (&self.lines[idx].live.shift, self.ideal_cycle_ms(idx)) {
-            (Some(shift), Some(c)) => (shift.duration_ms() as f64 / c).floor() as u64,
+        let line = &self.lines[idx];
+        let target = match (&line.live.shift, self.ideal_cycle_ms(idx)) {
+            (Some(shift), Some(c)) => {
+                (line.planned_ms(shift.start_ms, shift.end_ms) as f64 / c).floor() as u64
+            }
             _ => 0,
         };
         self.lines[idx].live.target_shift = target;

@@ -42,12 +42,18 @@ fn config() -> PlantConfig {
                     start: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
                     end: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
                     days: Day::ALL.to_vec(),
+                    breaks: vec![],
                 },
                 takt_model::ShiftPattern {
                     name: "night".into(),
                     start: NaiveTime::from_hms_opt(18, 0, 0).unwrap(),
                     end: NaiveTime::from_hms_opt(6, 0, 0).unwrap(),
                     days: Day::ALL.to_vec(),
+                    breaks: vec![takt_model::ShiftBreak {
+                        name: "meal".into(),
+                        start: NaiveTime::from_hms_opt(20, 0, 0).unwrap(),
+                        end: NaiveTime::from_hms_opt(20, 30, 0).unwrap(),
+                    }],
                 },
             ],
             holidays: vec![],
@@ -317,6 +323,38 @@ fn targets_follow_the_ideal_cycle_and_reset_at_shift_change() {
     assert_eq!((line.output, line.target_so_far), (0, 0));
     s.tick(night + 10_000);
     assert_eq!(s.snapshot(0).line(LINE).unwrap().target_so_far, 10);
+}
+
+#[test]
+fn no_target_accrues_over_a_break() {
+    const MIN: i64 = 60_000;
+    let night = SHIFT_START + 12 * 60 * MIN; // 18:00, the night shift with its 20:00 break
+    let mut s = PlantState::new(config(), night);
+    let order = FeedEvent {
+        path: path(LINE),
+        timestamp_ms: night,
+        payload: FeedPayload::Order {
+            order: Some("WO-1".into()),
+            product: Some("P-1".into()),
+        },
+    };
+    s.apply("o", &order, night).unwrap();
+    s.tick(night);
+    let target = |s: &PlantState| {
+        let line = s.snapshot(0).line(LINE).unwrap().clone();
+        (line.target_so_far, line.target_shift)
+    };
+    // 12 h minus the 30-minute break, at 1 s per part.
+    assert_eq!(target(&s), (0, 41_400));
+    s.tick(night + 110 * MIN);
+    assert_eq!(target(&s).0, 6_600);
+    // Ticks before, inside and after the break: only the planned minutes count.
+    s.tick(night + 130 * MIN);
+    assert_eq!(target(&s).0, 7_200, "20:10, in the break");
+    s.tick(night + 145 * MIN);
+    assert_eq!(target(&s).0, 7_200, "20:25, in the break");
+    s.tick(night + 160 * MIN);
+    assert_eq!(target(&s).0, 7_800, "20:40, 10 minutes after it");
 }
 
 #[test]

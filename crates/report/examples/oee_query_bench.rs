@@ -50,7 +50,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let scope = EquipmentPath::parse("acme/plant")?;
     let options = HistoryOptions {
-        breaks: history.breaks.clone(),
         reasons: history.reasons.clone(),
         now_ms: range.end,
         ..HistoryOptions::default()

@@ -9,15 +9,14 @@
 use crate::ReportError;
 use std::collections::BTreeMap;
 use takt_model::{Area, CounterKind, EquipmentPath, Line, Plant, Site, StateKind, WorkCenter};
-use takt_oee::{BreakPattern, GeneratedHistory, Interval, generate_history};
+use takt_oee::{GeneratedHistory, Interval, generate_history};
 use takt_plant::{FeedHealth, WorkCenterChange};
 use takt_store::{OrderRecord, Store};
 
-/// What was written, for checks and for the options a report needs (breaks are not stored).
+/// What was written, for checks (the calendar, breaks included, is stored with the site).
 #[derive(Debug, Clone)]
 pub struct GeneratedDatabase {
     pub range: Interval,
-    pub breaks: Vec<BreakPattern>,
     pub site: EquipmentPath,
     pub lines: Vec<EquipmentPath>,
     pub state_rows: usize,
@@ -131,7 +130,6 @@ pub async fn fill_generated_history(
     }
     Ok(GeneratedDatabase {
         range: history.range,
-        breaks: history.breaks.clone(),
         lines: plant.lines().into_iter().map(|(p, _)| p).collect(),
         site,
         state_rows,

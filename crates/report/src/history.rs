@@ -13,7 +13,7 @@
 //!   which was computed at write time and is wrong after a reading arrived late;
 //! - each count gets the product and order its line ran at that moment (order history),
 //!   which gives it its ideal cycle; counts without a known product are `uncosted_parts`;
-//! - planned time = the site's shifts minus [`BreakPattern`]s; a line whose site has no
+//! - planned time = the site's shifts minus their breaks (both from the stored calendar); a line whose site has no
 //!   calendar is planned over the whole range (and has no per-shift results).
 //!
 //! [`LoadedHistory`] then answers any number of scopes (the range, a day's shifts) without
@@ -29,17 +29,15 @@ use takt_model::{
     TimestampMs,
 };
 use takt_oee::{
-    AuditEntry, BreakPattern, CountEvent, DowntimeEvent, DowntimeLog, IdealCycles, Interval, Oee,
-    OeeConfig, OeeEngine, OeeInputs, ParetoBy, ParetoRow, PlannedTime, ReasonTree, ShiftPlan,
-    StaleEdit, StateEvent, StateTimeline, pareto,
+    AuditEntry, CountEvent, DowntimeEvent, DowntimeLog, IdealCycles, Interval, Oee, OeeConfig,
+    OeeEngine, OeeInputs, ParetoBy, ParetoRow, PlannedTime, ReasonTree, ShiftPlan, StaleEdit,
+    StateEvent, StateTimeline, pareto,
 };
 use takt_store::Store;
 
 /// How history is turned into OEE.
 #[derive(Debug, Clone)]
 pub struct HistoryOptions {
-    /// Breaks per shift pattern (the stored calendars have none yet; empty is fine).
-    pub breaks: Vec<BreakPattern>,
     /// Classifies reasons into loss categories; empty: by state and duration only.
     pub reasons: ReasonTree,
     pub config: OeeConfig,
@@ -52,7 +50,6 @@ pub struct HistoryOptions {
 impl Default for HistoryOptions {
     fn default() -> Self {
         Self {
-            breaks: Vec::new(),
             reasons: ReasonTree::default(),
             config: OeeConfig::default(),
             now_ms: chrono::Utc::now().timestamp_millis(),
@@ -110,13 +107,21 @@ pub struct DayOee {
     pub shifts: Vec<ShiftOee>,
 }
 
-/// (start, product) of each order change, sorted.
-type ProductSpans = Vec<(TimestampMs, Option<String>)>;
+/// One order change: from `start`, `order` runs `product` (`None`: nothing runs).
+#[derive(Debug, Clone)]
+pub(crate) struct OrderSpan {
+    pub(crate) start: TimestampMs,
+    pub(crate) order: Option<String>,
+    pub(crate) product: Option<String>,
+}
+
+/// Order changes, sorted by start.
+type OrderSpans = Vec<OrderSpan>;
 
 pub(crate) struct LoadedWorkCenter {
     pub(crate) path: EquipmentPath,
     /// Its own order history, else its line's.
-    pub(crate) products: ProductSpans,
+    pub(crate) orders: OrderSpans,
     pub(crate) timeline: StateTimeline,
     /// Derived from the timeline, with the stored edits replayed.
     pub(crate) log: DowntimeLog,
@@ -157,7 +162,7 @@ pub struct LoadedHistory {
 struct RawWorkCenter {
     timeline: StateTimeline,
     readings: [Vec<takt_store::CounterReading>; 2],
-    products: ProductSpans,
+    orders: OrderSpans,
     /// Stored downtime edits of the events in the range (unreadable ones counted).
     audit: Vec<AuditEntry>,
     unreadable_edits: u32,
@@ -227,18 +232,18 @@ pub async fn load_history(
             .and_then(|site| calendars.get(&site).map(|c| (site, c)))
         {
             Some((site, calendar)) => {
-                let plan = ShiftPlan::from_calendar(calendar, &options.breaks, range).map_err(
-                    |source| ReportError::Calendar {
+                let plan = ShiftPlan::from_calendar(calendar, range).map_err(|source| {
+                    ReportError::Calendar {
                         site: site.to_string(),
                         source,
-                    },
-                )?;
+                    }
+                })?;
                 let planned = plan.planned_time();
                 (Some(plan), planned)
             }
             None => (None, PlannedTime::new(vec![range])),
         };
-        let line_products = product_spans(store, &path, range).await?;
+        let line_orders = order_spans(store, &path, range).await?;
         let mut work_centers = Vec::with_capacity(wcs.len());
         for (wi, wc) in wcs.into_iter().enumerate() {
             let Some(raw) = raw.remove(&(li, wi)) else {
@@ -247,12 +252,12 @@ pub async fn load_history(
             if !raw.has_data {
                 continue;
             }
-            let products = if raw.products.is_empty() {
-                line_products.clone()
+            let orders = if raw.orders.is_empty() {
+                line_orders.clone()
             } else {
-                raw.products
+                raw.orders
             };
-            let counts = count_events(&raw.readings, &products, range);
+            let counts = count_events(&raw.readings, &orders, range);
             let (log, stale_edits) = DowntimeLog::from_audit(
                 options.reasons.clone(),
                 options.config.micro_stop_threshold_ms,
@@ -262,7 +267,7 @@ pub async fn load_history(
             .map_err(|e| ReportError::Internal(format!("reason tree: {e}")))?;
             let mut loaded = LoadedWorkCenter {
                 path: wc,
-                products,
+                orders,
                 timeline: raw.timeline,
                 log,
                 downtime: Vec::new(),
@@ -422,7 +427,7 @@ async fn read_work_center(
     let scrap = store
         .counter_readings(wc, CounterKind::Scrap, range.start, range.end)
         .await?;
-    let products = product_spans(store, wc, range).await?;
+    let orders = order_spans(store, wc, range).await?;
     let has_data = !points.is_empty() || !good.is_empty() || !scrap.is_empty();
     let events: Vec<StateEvent> = points
         .into_iter()
@@ -449,31 +454,35 @@ async fn read_work_center(
     Ok(RawWorkCenter {
         timeline,
         readings: [good, scrap],
-        products,
+        orders,
         audit,
         unreadable_edits,
         has_data,
     })
 }
 
-async fn product_spans(
+async fn order_spans(
     store: &Store,
     path: &EquipmentPath,
     range: Interval,
-) -> Result<ProductSpans, ReportError> {
+) -> Result<OrderSpans, ReportError> {
     Ok(store
         .order_history(path, range.start, range.end)
         .await?
         .into_iter()
-        .map(|r| (r.start_ms, r.product))
+        .map(|r| OrderSpan {
+            start: r.start_ms,
+            order: r.order,
+            product: r.product,
+        })
         .collect())
 }
 
 /// Increments from cumulative readings (the first one is the baseline, usually from before
-/// the range), with the product of the order running at each reading.
+/// the range), with the order and product running at each reading.
 fn count_events(
     readings: &[Vec<takt_store::CounterReading>; 2],
-    products: &[(TimestampMs, Option<String>)],
+    orders: &[OrderSpan],
     range: Interval,
 ) -> Vec<CountEvent> {
     let mut out = Vec::new();
@@ -488,14 +497,14 @@ fn count_events(
             if parts == 0 || !range.contains(r.timestamp_ms) {
                 continue;
             }
-            let i = products.partition_point(|(start, _)| *start <= r.timestamp_ms);
-            let product = i.checked_sub(1).and_then(|i| products[i].1.clone());
+            let i = orders.partition_point(|o| o.start <= r.timestamp_ms);
+            let running = i.checked_sub(1).map(|i| &orders[i]);
             out.push(CountEvent {
                 at: r.timestamp_ms,
                 kind,
                 parts,
-                product,
-                order: None,
+                product: running.and_then(|o| o.product.clone()),
+                order: running.and_then(|o| o.order.clone()),
             });
         }
     }
@@ -598,22 +607,29 @@ impl LoadedHistory {
         }
     }
 
+    /// The OEE engine of one loaded work center.
+    pub(crate) fn engine<'a>(
+        &'a self,
+        line: &'a LoadedLine,
+        w: &'a LoadedWorkCenter,
+    ) -> OeeEngine<'a> {
+        OeeEngine::new(OeeInputs {
+            timeline: &w.timeline,
+            downtime: &w.downtime,
+            counts: &w.counts,
+            ideal_cycles: &self.cycles,
+            planned: &line.planned,
+            reasons: Some(&self.options.reasons),
+            config: self.options.config,
+        })
+    }
+
     /// One line over several scopes, building each work center's engine once.
     fn evaluate(&self, line: &LoadedLine, scopes: &[&[Interval]]) -> Vec<LineOee> {
         let engines: Vec<OeeEngine<'_>> = line
             .work_centers
             .iter()
-            .map(|w| {
-                OeeEngine::new(OeeInputs {
-                    timeline: &w.timeline,
-                    downtime: &w.downtime,
-                    counts: &w.counts,
-                    ideal_cycles: &self.cycles,
-                    planned: &line.planned,
-                    reasons: Some(&self.options.reasons),
-                    config: self.options.config,
-                })
-            })
+            .map(|w| self.engine(line, w))
             .collect();
         scopes
             .iter()
@@ -654,21 +670,21 @@ impl LoadedHistory {
 
     /// Ideal output over the planned windows in `scope`, product by product.
     pub(crate) fn target(&self, line: &LoadedLine, scope: &[Interval]) -> Option<u64> {
-        let products = &line.work_centers.last()?.products;
+        let orders = &line.work_centers.last()?.orders;
         let mut parts = 0.0;
         let mut known = false;
         for w in line.planned.within(scope) {
             // Order segments overlapping the window.
-            let first = products
-                .partition_point(|(start, _)| *start <= w.start)
+            let first = orders
+                .partition_point(|o| o.start <= w.start)
                 .saturating_sub(1);
-            for (i, (start, product)) in products.iter().enumerate().skip(first) {
-                let end = products.get(i + 1).map_or(TimestampMs::MAX, |n| n.0);
-                if *start >= w.end {
+            for (i, o) in orders.iter().enumerate().skip(first) {
+                let end = orders.get(i + 1).map_or(TimestampMs::MAX, |n| n.start);
+                if o.start >= w.end {
                     break;
                 }
-                let ms = Interval::new(*start, end).overlap_ms(&w);
-                if let Some(cycle) = self.cycles.get(product.as_deref())
+                let ms = Interval::new(o.start, end).overlap_ms(&w);
+                if let Some(cycle) = self.cycles.get(o.product.as_deref())
                     && ms > 0
                 {
                     parts += ms as f64 / f64::from(cycle);

@@ -17,7 +17,7 @@ pub use history::{
     scope_oee,
 };
 pub use line_detail::{
-    DowntimeRow, LineDetail, ReasonChoice, WorkCenterDetail, edit_downtime, line_detail,
+    DowntimeRow, LineDetail, OrderRow, ReasonChoice, WorkCenterDetail, edit_downtime, line_detail,
 };
 pub use shift_report::{
     GroupBy, ParetoBar, ReportBar, ReportFormat, ShiftReport, ShiftReportLine, render,

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use specta::Type;
 use takt_model::{EquipmentPath, TimestampMs};
 use takt_oee::{
-    AuditAction, AuditEntry, DowntimeEvent, Interval, Oee, OeeEngine, OeeInputs, ParetoBy,
-    ParetoRow, ReasonTree, StateInterval, StopCategory, pareto,
+    AuditAction, AuditEntry, DowntimeEvent, Interval, Oee, OeeEngine, OrderEvent, OrderRun,
+    ParetoBy, ParetoRow, ReasonTree, StateInterval, StopCategory, order_runs, pareto,
 };
 use takt_store::Store;
 
@@ -41,6 +41,8 @@ pub struct LineDetail {
     pub target: Option<u64>,
     /// Stop time by reason, longest first.
     pub pareto: Vec<ParetoRow>,
+    /// The orders the line ran in the range, in the order they started.
+    pub orders: Vec<OrderRow>,
     /// Every downtime event overlapping the range, all work centers, in time order.
     pub downtime: Vec<DowntimeRow>,
     /// What a stop can be charged to, depth first.
@@ -62,6 +64,21 @@ pub struct WorkCenterDetail {
     /// The ideal rate for the products it made, per hour (parts ÷ ideal time); `None` when
     /// no part had a known ideal cycle.
     pub standard_per_hour: Option<f64>,
+}
+
+/// One order's share of the range: its OEE over the time it ran (up to `until`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+pub struct OrderRow {
+    pub order: String,
+    pub product: Option<String>,
+    /// When it first started and last stopped running inside the range.
+    pub start: TimestampMs,
+    pub end: TimestampMs,
+    /// Good parts of the last work center, scrap of all of them, counted for this order.
+    pub output: u64,
+    pub scrap: u64,
+    /// [`Oee::sum`] of the work centers over the order's runs.
+    pub oee: Oee,
 }
 
 /// A downtime event as listed, with what the list needs to show it.
@@ -183,10 +200,16 @@ impl LoadedHistory {
         let until = self.options.now_ms.clamp(range.start, range.end);
         // OEE, counts and target up to now: the rest of a running shift is not lost yet.
         let scope = [Interval::new(range.start, until)];
+        let engines: Vec<OeeEngine<'_>> = loaded
+            .work_centers
+            .iter()
+            .map(|w| self.engine(loaded, w))
+            .collect();
         let work_centers: Vec<WorkCenterDetail> = loaded
             .work_centers
             .iter()
-            .map(|w| self.work_center_detail(loaded, w, &scope, range))
+            .zip(&engines)
+            .map(|(w, engine)| work_center_detail(w, engine, &scope, range))
             .collect();
         let total = Oee::sum(work_centers.iter().map(|w| &w.oee));
         let output = work_centers.last().map_or(0, |w| w.good);
@@ -213,6 +236,7 @@ impl LoadedHistory {
             planned: loaded.planned.within(&[range]),
             target: self.target(loaded, &scope),
             pareto: pareto(&total.by_reason, ParetoBy::Duration, None),
+            orders: order_rows(loaded, &engines, scope[0]),
             total,
             output,
             scrap,
@@ -222,36 +246,82 @@ impl LoadedHistory {
             stale_edits,
         })
     }
+}
 
-    fn work_center_detail(
-        &self,
-        line: &LoadedLine,
-        w: &LoadedWorkCenter,
-        scope: &[Interval],
-        range: Interval,
-    ) -> WorkCenterDetail {
-        let engine = OeeEngine::new(OeeInputs {
-            timeline: &w.timeline,
-            downtime: &w.downtime,
-            counts: &w.counts,
-            ideal_cycles: &self.cycles,
-            planned: &line.planned,
-            reasons: Some(&self.options.reasons),
-            config: self.options.config,
-        });
-        let oee = engine.scope(scope, None);
-        let parts = (oee.good + oee.scrap) as f64;
-        let per_hour = |ms: i64| (ms > 0 && parts > 0.0).then(|| parts * 3_600_000.0 / ms as f64);
-        WorkCenterDetail {
-            path: w.path.clone(),
-            bands: w.timeline.slice(range).collect(),
-            good: oee.good,
-            scrap: oee.scrap,
-            rate_per_hour: per_hour(oee.run_time_ms),
-            standard_per_hour: per_hour(oee.ideal_time_ms),
-            oee,
+fn work_center_detail(
+    w: &LoadedWorkCenter,
+    engine: &OeeEngine<'_>,
+    scope: &[Interval],
+    range: Interval,
+) -> WorkCenterDetail {
+    let oee = engine.scope(scope, None);
+    let parts = (oee.good + oee.scrap) as f64;
+    let per_hour = |ms: i64| (ms > 0 && parts > 0.0).then(|| parts * 3_600_000.0 / ms as f64);
+    WorkCenterDetail {
+        path: w.path.clone(),
+        bands: w.timeline.slice(range).collect(),
+        good: oee.good,
+        scrap: oee.scrap,
+        rate_per_hour: per_hour(oee.run_time_ms),
+        standard_per_hour: per_hour(oee.ideal_time_ms),
+        oee,
+    }
+}
+
+/// The line's orders inside `scope`, from the last work center's order history (the one the
+/// output and target count at).
+fn order_rows(line: &LoadedLine, engines: &[OeeEngine<'_>], scope: Interval) -> Vec<OrderRow> {
+    let Some(last) = line.work_centers.last() else {
+        return Vec::new();
+    };
+    let events: Vec<OrderEvent> = last
+        .orders
+        .iter()
+        .map(|o| OrderEvent {
+            at: o.start,
+            order: o.order.clone(),
+            product: o.product.clone(),
+        })
+        .collect();
+    let runs: Vec<OrderRun> = order_runs(&events, scope.end)
+        .into_iter()
+        .filter_map(|r| {
+            Some(OrderRun {
+                span: r.span.intersect(&scope)?,
+                ..r
+            })
+        })
+        .collect();
+    let mut rows: Vec<OrderRow> = Vec::new();
+    for run in &runs {
+        match rows.iter_mut().find(|r| r.order == run.order) {
+            Some(row) => row.end = row.end.max(run.span.end),
+            None => rows.push(OrderRow {
+                order: run.order.clone(),
+                product: run.product.clone(),
+                start: run.span.start,
+                end: run.span.end,
+                output: 0,
+                scrap: 0,
+                oee: Oee::default(),
+            }),
         }
     }
+    for row in &mut rows {
+        let spans: Vec<Interval> = runs
+            .iter()
+            .filter(|r| r.order == row.order)
+            .map(|r| r.span)
+            .collect();
+        let per_wc: Vec<Oee> = engines
+            .iter()
+            .map(|e| e.scope(&spans, Some(&row.order)))
+            .collect();
+        row.output = per_wc.last().map_or(0, |o| o.good);
+        row.scrap = per_wc.iter().map(|o| o.scrap).sum();
+        row.oee = Oee::sum(per_wc.iter());
+    }
+    rows
 }
 
 fn downtime_rows(w: &LoadedWorkCenter, range: Interval, reasons: &ReasonTree) -> Vec<DowntimeRow> {

@@ -330,3 +330,86 @@ async fn a_running_shift_is_measured_up_to_now() {
     assert_eq!(d.planned, vec![shift()]);
     assert_eq!(d.work_centers[0].bands.last().unwrap().end, at(12, 30));
 }
+
+#[tokio::test]
+async fn each_order_gets_its_own_oee_over_the_time_it_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = plant(&dir).await;
+    standard_day(&store).await;
+    // WO-1 runs since 07:00 (the fixture); WO-2 takes over at 13:00, after the jam.
+    store
+        .append_order_history(&[takt_store::OrderRecord {
+            path: line(),
+            start_ms: at(13, 0),
+            order: Some("WO-2".into()),
+            product: Some("P-1".into()),
+            received_ms: at(13, 0),
+        }])
+        .await
+        .unwrap();
+
+    let d = line_detail(&store, &line(), shift(), tree_options())
+        .await
+        .unwrap();
+    let orders: Vec<(&str, i64, i64, u64, u64)> = d
+        .orders
+        .iter()
+        .map(|o| (o.order.as_str(), o.start, o.end, o.output, o.scrap))
+        .collect();
+    // Clipped to the shift; the counts of 10:00 and 12:00 are WO-1's, the rest WO-2's.
+    assert_eq!(
+        orders,
+        [
+            ("WO-1", at(8, 0), at(13, 0), 200, 0),
+            ("WO-2", at(13, 0), at(16, 0), 180, 10),
+        ]
+    );
+    let (wo1, wo2) = (&d.orders[0].oee, &d.orders[1].oee);
+    // WO-1: 5 h planned, 4 h run (the jam is its loss), 200 good at one a minute.
+    assert_eq!(wo1.planned_time_ms, 300 * MIN);
+    assert_eq!(wo1.losses.breakdowns, 60 * MIN);
+    assert_eq!(wo1.availability, 0.8);
+    assert_eq!(wo1.oee, 200.0 / 300.0);
+    // WO-2: no stop, and its scrap is its own.
+    assert_eq!((wo2.planned_time_ms, wo2.availability), (180 * MIN, 1.0));
+    assert!(wo2.quality < 1.0 && wo1.quality == 1.0);
+    assert_eq!(d.orders[0].product.as_deref(), Some("P-1"));
+    // Together they are the line's.
+    assert_eq!(
+        d.orders.iter().map(|o| o.output).sum::<u64>(),
+        d.output,
+        "{orders:?}"
+    );
+}
+
+#[tokio::test]
+async fn breaks_in_the_stored_calendar_are_not_planned_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = plant(&dir).await;
+    standard_day(&store).await;
+    let site = path("acme/s1");
+    let mut calendar = store.shift_calendar(&site).await.unwrap().unwrap();
+    let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    calendar.shifts[0].breaks.push(takt_model::ShiftBreak {
+        name: "lunch".into(),
+        start: hm(10, 0),
+        end: hm(10, 30),
+    });
+    store.save_shift_calendar(&site, &calendar).await.unwrap();
+
+    let d = line_detail(&store, &line(), shift(), tree_options())
+        .await
+        .unwrap();
+    assert_eq!(
+        d.planned,
+        vec![
+            takt_oee::Interval::new(at(8, 0), at(10, 0)),
+            takt_oee::Interval::new(at(10, 30), at(16, 0)),
+        ]
+    );
+    // 7.5 h planned; the half hour of running in the break is neither run time nor a loss.
+    assert_eq!(d.total.planned_time_ms, 450 * MIN);
+    assert_eq!(d.total.run_time_ms, 390 * MIN);
+    assert_eq!(d.total.losses.breakdowns, 60 * MIN);
+    assert_eq!(d.target, Some(450), "the target leaves the break out too");
+}

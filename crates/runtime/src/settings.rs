@@ -96,7 +96,6 @@ impl Settings {
     /// How reports and the line detail turn history into OEE, as of `now_ms`.
     pub fn history_options(&self, now_ms: TimestampMs) -> HistoryOptions {
         HistoryOptions {
-            breaks: Vec::new(),
             reasons: self.downtime.reasons.clone(),
             config: OeeConfig {
                 micro_stop_threshold_ms: i64::from(self.downtime.micro_stop_threshold_s) * 1_000,

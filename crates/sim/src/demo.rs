@@ -1,10 +1,10 @@
 //! The demo plant's master data: what the MES database holds for it.
 
-use chrono::{NaiveTime, TimeZone};
+use chrono::NaiveTime;
 use takt_model::shift::Day;
 use takt_model::{
-    Area, EquipmentPath, Line, Operation, Plant, Product, ShiftCalendar, ShiftPattern, Site,
-    TimestampMs, WorkCenter, WorkOrder, WorkOrderStatus,
+    Area, EquipmentPath, Line, Operation, Plant, Product, ShiftBreak, ShiftCalendar, ShiftPattern,
+    Site, TimestampMs, WorkCenter, WorkOrder, WorkOrderStatus,
 };
 
 pub const ENTERPRISE: &str = "acme";
@@ -277,46 +277,28 @@ fn line_spec(i: usize) -> LineDesign {
     }
 }
 
-/// Three shifts, every day of the week.
+/// Three shifts, every day of the week, each with a 20-minute break four hours in.
 fn calendar() -> ShiftCalendar {
     let t = |h| NaiveTime::from_hms_opt(h, 0, 0).expect("valid hour");
-    let weekdays = Day::ALL.to_vec();
+    let shift = |name: &str, start: u32, end: u32| ShiftPattern {
+        name: name.into(),
+        start: t(start),
+        end: t(end),
+        days: Day::ALL.to_vec(),
+        breaks: vec![ShiftBreak {
+            name: "Break".into(),
+            start: t((start + 4) % 24),
+            end: NaiveTime::from_hms_opt((start + 4) % 24, 20, 0).expect("valid time"),
+        }],
+    };
     ShiftCalendar {
         timezone: SITE_TIMEZONE.into(),
         shifts: vec![
-            ShiftPattern {
-                name: "Early".into(),
-                start: t(6),
-                end: t(14),
-                days: weekdays.clone(),
-            },
-            ShiftPattern {
-                name: "Late".into(),
-                start: t(14),
-                end: t(22),
-                days: weekdays.clone(),
-            },
-            ShiftPattern {
-                name: "Night".into(),
-                start: t(22),
-                end: t(6),
-                days: weekdays,
-            },
+            shift("Early", 6, 14),
+            shift("Late", 14, 22),
+            shift("Night", 22, 6),
         ],
         holidays: vec![],
-    }
-}
-
-/// Local wall-clock hour of `t` at the demo site (for breaks in the simulator).
-pub fn local_minute_of_day(t: TimestampMs) -> u32 {
-    use chrono::Timelike;
-    let tz: chrono_tz::Tz = SITE_TIMEZONE.parse().unwrap_or(chrono_tz::UTC);
-    match chrono::Utc.timestamp_millis_opt(t) {
-        chrono::LocalResult::Single(utc) => {
-            let local = utc.with_timezone(&tz);
-            local.hour() * 60 + local.minute()
-        }
-        _ => 0,
     }
 }
 

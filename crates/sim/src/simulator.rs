@@ -7,13 +7,13 @@
 //! codes), make some scrap, stop for breaks and shift handovers, and change over between
 //! products when an order is complete.
 
-use crate::demo::{DemoDataset, local_minute_of_day};
+use crate::demo::DemoDataset;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::collections::VecDeque;
 use takt_model::{
-    CounterKind, EquipmentPath, FeedEvent, FeedPayload, StateKind, TimestampMs, WorkCenterState,
-    WorkOrder,
+    CounterKind, EquipmentPath, FeedEvent, FeedPayload, ShiftCalendar, ShiftInstance, StateKind,
+    TimestampMs, WorkCenterState, WorkOrder,
 };
 
 #[derive(Debug, Clone)]
@@ -61,14 +61,8 @@ const BREAKDOWN_REASONS: [&str; 8] = [
 ];
 
 /// Local minute-of-day windows of planned stops: (start, end, reason).
-const PLANNED_STOPS: [(u32, u32, &str); 6] = [
-    (6 * 60, 6 * 60 + 5, "SHIFT-HANDOVER"),
-    (10 * 60, 10 * 60 + 20, "BREAK"),
-    (14 * 60, 14 * 60 + 5, "SHIFT-HANDOVER"),
-    (18 * 60, 18 * 60 + 20, "BREAK"),
-    (22 * 60, 22 * 60 + 5, "SHIFT-HANDOVER"),
-    (2 * 60, 2 * 60 + 20, "BREAK"),
-];
+/// Every shift starts with a handover of this length, announced as a planned stop.
+const HANDOVER_MS: i64 = 5 * 60_000;
 
 #[derive(Debug)]
 struct MachineSim {
@@ -108,6 +102,9 @@ pub struct Simulator {
     rng: SmallRng,
     last_step: Option<TimestampMs>,
     products: Vec<takt_model::Product>,
+    calendar: ShiftCalendar,
+    /// The shift around the last step and its breaks, resolved once per shift.
+    shift: Option<(ShiftInstance, Vec<(TimestampMs, TimestampMs)>)>,
 }
 
 impl Simulator {
@@ -166,6 +163,27 @@ impl Simulator {
             rng,
             last_step: None,
             products: dataset.products.clone(),
+            calendar: dataset.calendar.clone(),
+            shift: None,
+        }
+    }
+
+    /// The planned stop the calendar puts at `now`: the handover at a shift's start, or one
+    /// of its breaks (so the feed and the calendar agree on what is not planned time).
+    fn planned_stop_at(&mut self, now: TimestampMs) -> Option<&'static str> {
+        if !self.shift.as_ref().is_some_and(|(s, _)| s.contains(now)) {
+            self.shift = self.calendar.shift_at(now).ok().flatten().map(|shift| {
+                let breaks = self.calendar.breaks_of(&shift).unwrap_or_default();
+                (shift, breaks)
+            });
+        }
+        let (shift, breaks) = self.shift.as_ref()?;
+        if now - shift.start_ms < HANDOVER_MS {
+            Some("SHIFT-HANDOVER")
+        } else if breaks.iter().any(|(s, e)| (*s..*e).contains(&now)) {
+            Some("BREAK")
+        } else {
+            None
         }
     }
 
@@ -181,7 +199,7 @@ impl Simulator {
         };
         self.last_step = Some(now);
         let mut out = Vec::new();
-        let planned = planned_stop_at(now);
+        let planned = self.planned_stop_at(now);
         for line_idx in 0..self.lines.len() {
             self.step_line(line_idx, now, dt as f64, planned, &mut out);
         }
@@ -368,14 +386,6 @@ impl Simulator {
     }
 }
 
-fn planned_stop_at(now: TimestampMs) -> Option<&'static str> {
-    let minute = local_minute_of_day(now);
-    PLANNED_STOPS
-        .iter()
-        .find(|(start, end, _)| (*start..*end).contains(&minute))
-        .map(|(_, _, reason)| *reason)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +404,42 @@ mod tests {
             t += step_ms;
         }
         events
+    }
+
+    #[test]
+    fn machines_stop_for_exactly_the_calendar_breaks() {
+        let dataset = DemoDataset::new(6, START, 24);
+        let shift = dataset.calendar.shift_at(START).unwrap().unwrap();
+        let breaks = dataset.calendar.breaks_of(&shift).unwrap();
+        // The early shift's break: 10:00–10:20 Berlin = 09:00Z–09:20Z.
+        assert_eq!(
+            breaks,
+            vec![(START + 3 * 3_600_000, START + 3 * 3_600_000 + 1_200_000)]
+        );
+        let (from, to) = breaks[0];
+        let mut in_break: HashMap<String, TimestampMs> = HashMap::new();
+        let mut took_a_break: HashSet<String> = HashSet::new();
+        for e in run(4, 1_000) {
+            let FeedPayload::State { state } = &e.payload else {
+                continue;
+            };
+            let wc = e.path.to_string();
+            if state.reason.as_deref() == Some("BREAK") {
+                assert!(
+                    (from..to).contains(&e.timestamp_ms),
+                    "{wc} broke at {}",
+                    e.timestamp_ms
+                );
+                took_a_break.insert(wc.clone());
+                in_break.insert(wc, e.timestamp_ms);
+            } else if in_break.contains_key(&wc) {
+                assert!(e.timestamp_ms >= to, "{wc} left its break early");
+                in_break.remove(&wc);
+            }
+        }
+        assert!(in_break.is_empty(), "every machine came back: {in_break:?}");
+        let machines = Simulator::new(&dataset, SimOptions::default()).work_center_count();
+        assert_eq!(took_a_break.len(), machines, "every machine took the break");
     }
 
     #[test]

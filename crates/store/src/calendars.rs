@@ -6,7 +6,7 @@ use crate::error::{QueryContext, Result, StoreError, corrupt};
 use chrono::{NaiveDate, NaiveTime};
 use std::collections::HashMap;
 use takt_model::shift::Day;
-use takt_model::{EquipmentPath, Level, ShiftCalendar, ShiftPattern};
+use takt_model::{EquipmentPath, Level, ShiftBreak, ShiftCalendar, ShiftPattern};
 
 fn day_str(day: Day) -> &'static str {
     match day {
@@ -45,46 +45,65 @@ fn parse_time(site: &str, shift: &str, time: &str) -> Result<NaiveTime> {
     })
 }
 
-type PatternRow = (String, String, String, String, String);
+/// `(site, position, name, start, end, days)`.
+type PatternRow = (String, i64, String, String, String, String);
+/// `(site, pattern position, name, start, end)`.
+type BreakRow = (String, i64, String, String, String);
 
-/// Rebuilds calendars from their rows (patterns already in position order).
-fn assemble(
+/// The rows of one or all calendars, each list in site and position order.
+struct CalendarRows {
     calendars: Vec<(String, String)>,
     patterns: Vec<PatternRow>,
+    breaks: Vec<BreakRow>,
     holidays: Vec<(String, String)>,
-) -> Result<Vec<(EquipmentPath, ShiftCalendar)>> {
-    let mut shifts: HashMap<String, Vec<ShiftPattern>> = HashMap::new();
-    for (site, name, start, end, days) in patterns {
-        let pattern = ShiftPattern {
-            start: parse_time(&site, &name, &start)?,
-            end: parse_time(&site, &name, &end)?,
-            days: parse_days(&site, &name, &days)?,
-            name,
-        };
-        shifts.entry(site).or_default().push(pattern);
-    }
-    let mut off: HashMap<String, Vec<NaiveDate>> = HashMap::new();
-    for (site, date) in holidays {
-        let parsed = date.parse().map_err(|_| {
-            corrupt(format!(
-                "holiday `{date}` of site `{site}` is not a date (YYYY-MM-DD)"
-            ))
-        })?;
-        off.entry(site).or_default().push(parsed);
-    }
-    calendars
-        .into_iter()
-        .map(|(site, timezone)| {
-            let path = EquipmentPath::parse(&site)
-                .map_err(|e| corrupt(format!("shift calendar site `{site}`: {e}")))?;
-            let calendar = ShiftCalendar {
-                timezone,
-                shifts: shifts.remove(&site).unwrap_or_default(),
-                holidays: off.remove(&site).unwrap_or_default(),
+}
+
+impl CalendarRows {
+    /// Rebuilds the calendars.
+    fn assemble(self) -> Result<Vec<(EquipmentPath, ShiftCalendar)>> {
+        let mut breaks: HashMap<(String, i64), Vec<ShiftBreak>> = HashMap::new();
+        for (site, pattern, name, start, end) in self.breaks {
+            let b = ShiftBreak {
+                start: parse_time(&site, &name, &start)?,
+                end: parse_time(&site, &name, &end)?,
+                name,
             };
-            Ok((path, calendar))
-        })
-        .collect()
+            breaks.entry((site, pattern)).or_default().push(b);
+        }
+        let mut shifts: HashMap<String, Vec<ShiftPattern>> = HashMap::new();
+        for (site, position, name, start, end, days) in self.patterns {
+            let pattern = ShiftPattern {
+                start: parse_time(&site, &name, &start)?,
+                end: parse_time(&site, &name, &end)?,
+                days: parse_days(&site, &name, &days)?,
+                breaks: breaks.remove(&(site.clone(), position)).unwrap_or_default(),
+                name,
+            };
+            shifts.entry(site).or_default().push(pattern);
+        }
+        let mut off: HashMap<String, Vec<NaiveDate>> = HashMap::new();
+        for (site, date) in self.holidays {
+            let parsed = date.parse().map_err(|_| {
+                corrupt(format!(
+                    "holiday `{date}` of site `{site}` is not a date (YYYY-MM-DD)"
+                ))
+            })?;
+            off.entry(site).or_default().push(parsed);
+        }
+        self.calendars
+            .into_iter()
+            .map(|(site, timezone)| {
+                let path = EquipmentPath::parse(&site)
+                    .map_err(|e| corrupt(format!("shift calendar site `{site}`: {e}")))?;
+                let calendar = ShiftCalendar {
+                    timezone,
+                    shifts: shifts.remove(&site).unwrap_or_default(),
+                    holidays: off.remove(&site).unwrap_or_default(),
+                };
+                Ok((path, calendar))
+            })
+            .collect()
+    }
 }
 
 impl Store {
@@ -117,7 +136,8 @@ impl Store {
                 what: format!("site `{site}`; save the plant first"),
             });
         }
-        // Replace wholesale: patterns and holidays go with the calendar row (ON DELETE CASCADE).
+        // Replace wholesale: patterns, their breaks and holidays go with the calendar row
+        // (ON DELETE CASCADE).
         sqlx::query("DELETE FROM shift_calendars WHERE site_path = $1")
             .bind(site.as_str())
             .execute(&mut *tx)
@@ -144,6 +164,22 @@ impl Store {
             .execute(&mut *tx)
             .await
             .during(ACTION)?;
+            for (break_position, b) in shift.breaks.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO shift_breaks \
+                     (site_path, pattern_position, position, name, start_time, end_time) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(site.as_str())
+                .bind(position as i64)
+                .bind(break_position as i64)
+                .bind(&b.name)
+                .bind(b.start.to_string())
+                .bind(b.end.to_string())
+                .execute(&mut *tx)
+                .await
+                .during(ACTION)?;
+            }
         }
         for date in &calendar.holidays {
             sqlx::query(
@@ -161,56 +197,61 @@ impl Store {
     /// The shift calendar of `site`, or `None` if it has none. Holidays come back sorted
     /// and deduplicated (they are a set).
     pub async fn shift_calendar(&self, site: &EquipmentPath) -> Result<Option<ShiftCalendar>> {
-        const ACTION: &str = "loading a shift calendar";
-        let calendars: Vec<(String, String)> =
-            sqlx::query_as("SELECT site_path, timezone FROM shift_calendars WHERE site_path = $1")
-                .bind(site.as_str())
-                .fetch_all(self.pool())
-                .await
-                .during(ACTION)?;
-        if calendars.is_empty() {
-            return Ok(None);
-        }
-        let patterns: Vec<PatternRow> = sqlx::query_as(
-            "SELECT site_path, name, start_time, end_time, days FROM shift_patterns \
-             WHERE site_path = $1 ORDER BY position",
-        )
-        .bind(site.as_str())
-        .fetch_all(self.pool())
-        .await
-        .during(ACTION)?;
-        let holidays: Vec<(String, String)> = sqlx::query_as(
-            "SELECT site_path, holiday_date FROM holidays WHERE site_path = $1 ORDER BY holiday_date",
-        )
-        .bind(site.as_str())
-        .fetch_all(self.pool())
-        .await
-        .during(ACTION)?;
-        Ok(assemble(calendars, patterns, holidays)?
+        Ok(self
+            .calendar_rows(Some(site))
+            .await?
+            .assemble()?
             .pop()
             .map(|(_, calendar)| calendar))
     }
 
     /// Every site's shift calendar, by site path.
     pub async fn shift_calendars(&self) -> Result<Vec<(EquipmentPath, ShiftCalendar)>> {
+        self.calendar_rows(None).await?.assemble()
+    }
+
+    /// The rows of `site`'s calendar, or of every calendar.
+    async fn calendar_rows(&self, site: Option<&EquipmentPath>) -> Result<CalendarRows> {
         const ACTION: &str = "loading shift calendars";
-        let calendars: Vec<(String, String)> =
-            sqlx::query_as("SELECT site_path, timezone FROM shift_calendars ORDER BY site_path")
-                .fetch_all(self.pool())
-                .await
-                .during(ACTION)?;
-        let patterns: Vec<PatternRow> = sqlx::query_as(
-            "SELECT site_path, name, start_time, end_time, days FROM shift_patterns ORDER BY site_path, position",
+        // `$1 IS NULL`: one statement per table serves both one site and all of them.
+        let site = site.map(EquipmentPath::as_str);
+        let calendars = sqlx::query_as(
+            "SELECT site_path, timezone FROM shift_calendars \
+             WHERE $1 IS NULL OR site_path = $1 ORDER BY site_path",
         )
+        .bind(site)
         .fetch_all(self.pool())
         .await
         .during(ACTION)?;
-        let holidays: Vec<(String, String)> = sqlx::query_as(
-            "SELECT site_path, holiday_date FROM holidays ORDER BY site_path, holiday_date",
+        let patterns = sqlx::query_as(
+            "SELECT site_path, position, name, start_time, end_time, days FROM shift_patterns \
+             WHERE $1 IS NULL OR site_path = $1 ORDER BY site_path, position",
         )
+        .bind(site)
         .fetch_all(self.pool())
         .await
         .during(ACTION)?;
-        assemble(calendars, patterns, holidays)
+        let breaks = sqlx::query_as(
+            "SELECT site_path, pattern_position, name, start_time, end_time FROM shift_breaks \
+             WHERE $1 IS NULL OR site_path = $1 ORDER BY site_path, pattern_position, position",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await
+        .during(ACTION)?;
+        let holidays = sqlx::query_as(
+            "SELECT site_path, holiday_date FROM holidays \
+             WHERE $1 IS NULL OR site_path = $1 ORDER BY site_path, holiday_date",
+        )
+        .bind(site)
+        .fetch_all(self.pool())
+        .await
+        .during(ACTION)?;
+        Ok(CalendarRows {
+            calendars,
+            patterns,
+            breaks,
+            holidays,
+        })
     }
 }

@@ -4,8 +4,8 @@ use super::*;
 use chrono::{NaiveDate, NaiveTime};
 use takt_model::shift::Day;
 use takt_model::{
-    Area, CounterKind, EquipmentPath, Line, Operation, OrderError, Plant, Product, ShiftCalendar,
-    ShiftPattern, Site, StateKind, WorkCenter, WorkOrder, WorkOrderStatus,
+    Area, CounterKind, EquipmentPath, Line, Operation, OrderError, Plant, Product, ShiftBreak,
+    ShiftCalendar, ShiftPattern, Site, StateKind, WorkCenter, WorkOrder, WorkOrderStatus,
 };
 use takt_plant::{FeedHealth, WorkCenterChange};
 use tempfile::TempDir;
@@ -122,18 +122,37 @@ fn calendar() -> ShiftCalendar {
                 start: t(6, 0),
                 end: t(14, 0),
                 days: vec![Day::Mon, Day::Tue, Day::Fri],
+                breaks: vec![ShiftBreak {
+                    name: "lunch".into(),
+                    start: t(10, 0),
+                    end: t(10, 30),
+                }],
             },
             ShiftPattern {
                 name: "night".into(),
                 start: t(22, 0),
                 end: t(6, 0),
                 days: Day::ALL.to_vec(),
+                // Stored in the calendar's order, not sorted by time.
+                breaks: vec![
+                    ShiftBreak {
+                        name: "meal".into(),
+                        start: t(2, 0),
+                        end: t(2, 30),
+                    },
+                    ShiftBreak {
+                        name: "midnight".into(),
+                        start: t(23, 50),
+                        end: t(0, 5),
+                    },
+                ],
             },
             ShiftPattern {
                 name: "odd".into(),
                 start: NaiveTime::from_hms_milli_opt(7, 30, 15, 250).unwrap(),
                 end: t(8, 0),
                 days: vec![Day::Sun],
+                breaks: vec![],
             },
         ],
         holidays: vec![
@@ -488,6 +507,7 @@ async fn shift_calendars_round_trip() {
             start: t(7, 0),
             end: t(15, 30),
             days: vec![Day::Mon],
+            breaks: vec![],
         }],
         holidays: vec![],
     };
@@ -528,6 +548,12 @@ async fn shift_calendars_round_trip() {
     store.save_plant(&p).await.unwrap();
     assert_eq!(store.shift_calendar(&chicago).await.unwrap(), None);
     assert_eq!(store.shift_calendars().await.unwrap().len(), 1);
+    // Breaks go with their pattern: replacing Berlin's calendar left only the night's two.
+    let break_rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM shift_breaks")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(break_rows, 2);
 }
 
 #[tokio::test]

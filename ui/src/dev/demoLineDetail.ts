@@ -140,6 +140,10 @@ export class DemoLineDetails {
           { reason: null, category: "setup", duration_ms: 25 * MIN, events: 1, share: 0.35, cumulative_share: 0.84 },
           { reason: null, category: "breakdown", duration_ms: 12 * MIN, events: 1, share: 0.16, cumulative_share: 1 },
         ],
+        orders: [
+          { order: "WO-4711", product: "P-330-CAN", start: range.start, end: range.start + 150 * MIN, output: 1_410, scrap: 21, oee: oee(planned * 3 * 0.6, 20 * MIN, 0, 0, 20 * MIN, 5 * MIN, 1_410, 21) },
+          { order: "WO-4712", product: "P-500-PET", start: range.start + 170 * MIN, end: until, output: 1_170, scrap: 18, oee: oee(planned * 3 * 0.4, 15 * MIN, 25 * MIN, 0, 16 * MIN, 4 * MIN, 1_170, 18) },
+        ],
         downtime: rows,
         reasons: DEMO_REASONS,
         stale_edits: 0,

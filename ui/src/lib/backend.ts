@@ -34,6 +34,7 @@ export type {
   LiveOee,
   Measurement,
   Oee,
+  OrderRow,
   ParetoRow,
   ReasonChoice,
   ReasonNode,

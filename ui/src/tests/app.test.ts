@@ -504,6 +504,12 @@ describe("line detail", () => {
       "Production rejects",
       "Fully productive",
     ]);
+    // OEE per order: one row each, with its own figures.
+    const orders = within(view).getAllByTestId("order-row") as HTMLTableRowElement[];
+    expect(orders.map((r) => r.cells[0]?.textContent)).toEqual(["WO-4711", "WO-4712"]);
+    expect(orders[0]!.textContent).toContain("P-330-CAN");
+    expect(orders[0]!.textContent).toMatch(/1.410/);
+    expect(orders[1]!.cells[5]?.textContent).toMatch(/^\d+\.\d\s%$/);
     // Micro-stops are hidden until asked for.
     expect(within(view).getAllByTestId("downtime-row")).toHaveLength(3);
     await userEvent.click(within(view).getByLabelText(/hide micro-stops/));

@@ -85,6 +85,7 @@ pub async fn plant(dir: &tempfile::TempDir) -> Store {
                     start: hm(8, 0),
                     end: hm(16, 0),
                     days: Day::ALL.to_vec(),
+                    breaks: vec![],
                 }],
                 holidays: vec![],
             },
