@@ -37,6 +37,7 @@ export type {
   ParetoRow,
   ReasonChoice,
   ReasonNode,
+  ReasonTree,
   StateInterval,
   StopCategory,
   WorkCenterDetail,
