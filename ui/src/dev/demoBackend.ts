@@ -6,7 +6,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { AlertsView, PlantSnapshot, PlantUpdate, SettingsView, StateKind, WorkCenterLive } from "../lib/backend";
 import { theme } from "../lib/theme.svelte";
-import { DemoLineDetails } from "./demoLineDetail";
+import { DEMO_REASON_TREE, DemoLineDetails } from "./demoLineDetail";
 import { link, makeDemoSnapshot } from "./demoPlant";
 
 const CYCLE: readonly StateKind[] = ["running", "running", "running", "idle", "starved", "blocked", "down", "changeover"];
@@ -36,7 +36,13 @@ export function installDemoBackend(): void {
     };
   }
   let settings: SettingsView = {
-    settings: { broker: null, database_url: null, stale_after_s: 10, offline_after_s: 60 },
+    settings: {
+      broker: null,
+      database_url: null,
+      stale_after_s: 10,
+      offline_after_s: 60,
+      downtime: { micro_stop_threshold_s: 120, reasons: DEMO_REASON_TREE },
+    },
     has_password: false,
     settings_path: "~/.config/takt/settings.toml",
     database_path: "~/.local/share/takt/takt.db",

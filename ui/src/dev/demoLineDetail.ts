@@ -7,21 +7,31 @@ import type {
   LiveOee,
   Oee,
   ReasonChoice,
+  ReasonTree,
   StateInterval,
   StateKind,
   WorkCenterDetail,
 } from "../lib/backend";
+import { flattenReasons } from "../lib/reasonTree";
 
 const MIN = 60_000;
 
-export const DEMO_REASONS: ReasonChoice[] = [
-  { code: "MECH", label: "Mechanical", category: "breakdown", depth: 0 },
-  { code: "MECH/JAM", label: "Jam", category: "breakdown", depth: 1 },
-  { code: "ELEC", label: "Electrical", category: "breakdown", depth: 0 },
-  { code: "ELEC/SENSOR", label: "Sensor", category: "breakdown", depth: 1 },
-  { code: "SETUP", label: "Setup and changeover", category: "setup", depth: 0 },
-  { code: "SETUP/ADJUST", label: "Adjustment", category: "setup", depth: 1 },
-];
+/** The settings' tree, as get_settings sends it (the demo backend's Settings dialog edits it). */
+export const DEMO_REASON_TREE: ReasonTree = {
+  roots: [
+    { code: "MECH", label: "Mechanical", category: "breakdown", children: [{ code: "JAM", label: "Jam", category: null, children: [] }] },
+    { code: "ELEC", label: "Electrical", category: "breakdown", children: [{ code: "SENSOR", label: "Sensor", category: null, children: [] }] },
+    { code: "SETUP", label: "Setup and changeover", category: "setup", children: [{ code: "ADJUST", label: "Adjustment", category: null, children: [] }] },
+  ],
+};
+
+/** The same tree as the line detail's reason picker lists it. */
+export const DEMO_REASONS: ReasonChoice[] = flattenReasons(DEMO_REASON_TREE.roots).map((r) => ({
+  code: r.path,
+  label: r.node.label,
+  category: r.category ?? "breakdown",
+  depth: r.depth,
+}));
 
 function oee(planned: number, breakdowns: number, setups: number, micro: number, speed: number, rejects: number, good: number, scrap: number): Oee {
   const run = planned - breakdowns - setups - micro;

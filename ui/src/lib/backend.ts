@@ -38,6 +38,7 @@ export type {
   ParetoRow,
   ReasonChoice,
   ReasonNode,
+  ReasonTree,
   StateInterval,
   StopCategory,
   WorkCenterDetail,

@@ -3,7 +3,8 @@ import { areaOf, countStates, groupByArea, lineLastMessage, indexByPath } from "
 import { linkLevel, showsReason, stateClass, stateLabel, STATE_ORDER } from "./states";
 import { neighbourIndex, type Rect } from "./nav";
 import { filterTopics, hasProblems, sortTopics } from "./diagnostics";
-import { countReasons, formFromView, passwordArg, settingsFromForm, validate } from "./settingsForm";
+import { formFromView, passwordArg, settingsFromForm, validate } from "./settingsForm";
+import { addChild, addRoot, countReasons } from "./reasonTree";
 import { makeDemoSnapshot, demoDiagnostics } from "../dev/demoPlant";
 import type { SettingsView } from "./backend";
 import { toTaktError } from "./backend";
@@ -184,6 +185,40 @@ describe("settings form", () => {
     expect(validate({ ...formFromView(custom), microStop: "ninety" }).microStop).toBeTruthy();
     expect(validate({ ...formFromView(custom), microStop: "7200" }).microStop).toBeTruthy();
     expect(countReasons([{ code: "A", label: "a", category: "setup", children: [{ code: "B", label: "b" }] }])).toBe(2);
+  });
+
+  it("saves the edited reason tree, and blocks Save while it is invalid", () => {
+    const downtime = {
+      micro_stop_threshold_s: 90,
+      reasons: { roots: [{ code: "MECH", label: "Mechanical", category: "breakdown" as const, children: [] }] },
+    };
+    const f = formFromView({ ...view, settings: { ...view.settings, downtime } });
+    const { drafts } = addChild(f.reasons ?? [], f.reasons![0]!.id);
+    drafts[0]!.children[0]!.code = "JAM";
+    drafts[0]!.children[0]!.label = "Jam";
+    expect(validate({ ...f, reasons: drafts })).toEqual({});
+    expect(settingsFromForm({ ...f, reasons: drafts }).downtime).toEqual({
+      micro_stop_threshold_s: 90,
+      reasons: {
+        roots: [{ code: "MECH", label: "Mechanical", category: "breakdown", children: [{ code: "JAM", label: "Jam", category: null, children: [] }] }],
+      },
+    });
+    drafts[0]!.children[0]!.code = "J/AM";
+    expect(validate({ ...f, reasons: drafts }).reasons).toBe("One reason needs fixing.");
+    drafts[0]!.category = null;
+    expect(validate({ ...f, reasons: drafts }).reasons).toBe("2 reasons need fixing.");
+  });
+
+  it("sends no tree when the settings had none and none was started", () => {
+    const { downtime: _omitted, ...bare } = view.settings;
+    const f = formFromView({ ...view, settings: bare });
+    expect(f.reasons).toBeNull();
+    expect(settingsFromForm(f).downtime).toEqual({ micro_stop_threshold_s: 120 });
+    const started = addRoot([]).drafts;
+    started[0]!.code = "MECH";
+    expect(settingsFromForm({ ...f, reasons: started }).downtime?.reasons).toEqual({
+      roots: [{ code: "MECH", label: "", category: "breakdown", children: [] }],
+    });
   });
 
   it("validates host and port", () => {

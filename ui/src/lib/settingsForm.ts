@@ -1,4 +1,5 @@
-import type { AlertRules, BrokerSettings, DowntimeSettings, ReasonNode, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
+import type { AlertRules, BrokerSettings, DowntimeSettings, Settings, SettingsView, SparkplugSettings, UnsMapping } from "./backend";
+import { draftsFromTree, treeFromDrafts, validateReasons, type ReasonDraft } from "./reasonTree";
 
 /** Editable, string-typed mirror of `Settings` (inputs hold text; parsing happens on save). */
 export type SettingsForm = {
@@ -26,7 +27,12 @@ export type SettingsForm = {
   sparkplug?: SparkplugSettings | null;
   /** UNS topic mapping (`broker.uns`): edited in the settings file, kept when saving. */
   uns?: UnsMapping | null;
-  /** Reason tree and micro-stop threshold: edited in the settings file, kept when saving. */
+  /**
+   * The reason tree being edited; `null` when the settings carried none and nothing was added
+   * (then none is sent and the backend keeps its default).
+   */
+  reasons: ReasonDraft[] | null;
+  /** The downtime section as loaded: its other fields are kept when saving. */
   downtime?: DowntimeSettings;
 };
 
@@ -63,6 +69,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     microStop: String(s.downtime?.micro_stop_threshold_s ?? 120),
     ...(s.alerts ? { alerts: s.alerts } : {}),
     ...(s.history_retention_days !== undefined ? { retentionDays: s.history_retention_days } : {}),
+    reasons: s.downtime?.reasons ? draftsFromTree(s.downtime.reasons) : null,
     ...(s.downtime ? { downtime: s.downtime } : {}),
     ...(b.sparkplug ? { sparkplug: b.sparkplug } : {}),
     ...(b.uns ? { uns: b.uns } : {}),
@@ -96,12 +103,10 @@ export function validate(f: SettingsForm): FieldErrors {
   else if (stale !== null && stale >= 1 && offline <= stale) e.offlineAfter = "Must be longer than the stale threshold.";
   const micro = parseIntStrict(f.microStop);
   if (micro === null || micro > 3600) e.microStop = "Whole number of seconds, 0 to 3600 (0: no micro-stops).";
+  // Per-row messages come from validateReasons; this one only blocks Save and sums them up.
+  const bad = Object.keys(validateReasons(f.reasons ?? [])).length;
+  if (bad > 0) e.reasons = bad === 1 ? "One reason needs fixing." : `${bad} reasons need fixing.`;
   return e;
-}
-
-/** Every node of a reason tree (any node is a reason a stop can be charged to). */
-export function countReasons(nodes: readonly ReasonNode[]): number {
-  return nodes.reduce((n, node) => n + 1 + countReasons(node.children ?? []), 0);
 }
 
 /** Builds the `Settings` to send. Only call on a form that `validate` accepted. */
@@ -127,7 +132,11 @@ export function settingsFromForm(f: SettingsForm): Settings {
     offline_after_s: Number(f.offlineAfter.trim()),
     ...(f.alerts ? { alerts: f.alerts } : {}),
     ...(f.retentionDays !== undefined ? { history_retention_days: f.retentionDays } : {}),
-    downtime: { ...f.downtime, micro_stop_threshold_s: Number(f.microStop.trim()) },
+    downtime: {
+      ...f.downtime,
+      micro_stop_threshold_s: Number(f.microStop.trim()),
+      ...(f.reasons ? { reasons: treeFromDrafts(f.reasons) } : {}),
+    },
   };
 }
 

@@ -23,6 +23,24 @@ const SETTINGS: SettingsView = {
   load_error: null,
 };
 
+/** Settings as get_settings sends a reason tree: every field present, children inherit with null. */
+const TREE_SETTINGS: SettingsView = {
+  ...SETTINGS,
+  settings: {
+    ...SETTINGS.settings,
+    downtime: {
+      micro_stop_threshold_s: 120,
+      reasons: {
+        roots: [
+          { code: "MECH", label: "Mechanical", category: "breakdown", children: [{ code: "JAM", label: "Jam", category: null, children: [] }] },
+          { code: "SETUP", label: "Setup", category: "setup", children: [{ code: "ADJUST", label: "Adjustment", category: null, children: [] }] },
+          { code: "MICRO", label: "Minor stop", category: "micro_stop", children: [] },
+        ],
+      },
+    },
+  },
+};
+
 type Calls = { cmd: string; args: unknown }[];
 
 /** Fakes the Rust side at the IPC level; `plugin:event|*` is handled by the mocks themselves. */
@@ -261,6 +279,18 @@ describe("settings file errors", () => {
   });
 });
 
+/** Opens the settings dialog on TREE_SETTINGS; `row` finds a reason's row by its full code. */
+async function openReasonTree() {
+  const snap = makeDemoSnapshot(Date.now());
+  const calls = backend(snap, undefined, TREE_SETTINGS);
+  await renderApp(snap);
+  await userEvent.keyboard(",");
+  const dialog = await screen.findByTestId("settings-dialog");
+  await within(dialog).findByTestId("reason-tree");
+  const row = (path: string) => within(dialog).getByRole("group", { name: path });
+  return { calls, dialog, row };
+}
+
 describe("settings dialog", () => {
   it("shows the TaktError returned by save_settings", async () => {
     const snap = makeDemoSnapshot(Date.now());
@@ -326,6 +356,107 @@ describe("settings dialog", () => {
     });
     await userEvent.click(screen.getByTestId("restart-button"));
     await waitFor(() => expect(calls.some((c) => c.cmd === "restart_app")).toBe(true));
+  });
+
+  it("edits the reason tree and saves exactly the edited tree", async () => {
+    const { calls, dialog, row } = await openReasonTree();
+    expect(within(dialog).getByTestId("reason-count")).toHaveTextContent("5 reasons");
+    expect(within(dialog).getByText(/does not rewrite history/)).toBeInTheDocument();
+    // The parent's code is shown before a child's own segment.
+    expect(row("MECH/JAM")).toHaveTextContent("MECH/");
+    expect(within(row("MECH/JAM")).getByLabelText("Category")).toHaveDisplayValue("inherit (Breakdown)");
+
+    // Add a child: focus lands on its code, the label is one Tab away.
+    await userEvent.click(within(row("MECH")).getByRole("button", { name: "Add a reason under MECH" }));
+    expect(within(row("MECH/(new)")).getByLabelText("Code")).toHaveFocus();
+    await userEvent.keyboard("BEARING");
+    await userEvent.tab();
+    expect(within(row("MECH/BEARING")).getByLabelText("Label")).toHaveFocus();
+    await userEvent.keyboard("Bearing");
+
+    // Rename a label, change a category, remove a node, reorder.
+    const label = within(row("SETUP/ADJUST")).getByLabelText("Label");
+    await userEvent.clear(label);
+    await userEvent.type(label, "Fine adjustment");
+    await userEvent.selectOptions(within(row("MECH/JAM")).getByLabelText("Category"), "micro_stop");
+    await userEvent.click(within(row("MICRO")).getByRole("button", { name: "Remove MICRO" }));
+    expect(within(dialog).queryByRole("group", { name: "MICRO" })).toBeNull();
+    await userEvent.click(within(row("SETUP")).getByRole("button", { name: "Move SETUP up" }));
+    // SETUP is first now: its "up" is disabled, so focus stays on the row, on "down".
+    expect(within(row("SETUP")).getByRole("button", { name: "Move SETUP down" })).toHaveFocus();
+    expect(within(dialog).getAllByTestId("reason-row").map((r) => r.dataset.path)).toEqual([
+      "SETUP",
+      "SETUP/ADJUST",
+      "MECH",
+      "MECH/JAM",
+      "MECH/BEARING",
+    ]);
+    expect(within(dialog).getByTestId("reason-count")).toHaveTextContent("5 reasons");
+
+    await userEvent.click(screen.getByTestId("settings-save"));
+    await screen.findByTestId("settings-saved");
+    expect(lastCall(calls, "save_settings")?.args).toEqual({
+      settings: {
+        broker: SETTINGS.settings.broker,
+        database_url: null,
+        stale_after_s: 10,
+        offline_after_s: 60,
+        downtime: {
+          micro_stop_threshold_s: 120,
+          reasons: {
+            roots: [
+              { code: "SETUP", label: "Setup", category: "setup", children: [{ code: "ADJUST", label: "Fine adjustment", category: null, children: [] }] },
+              {
+                code: "MECH",
+                label: "Mechanical",
+                category: "breakdown",
+                children: [
+                  { code: "JAM", label: "Jam", category: "micro_stop", children: [] },
+                  { code: "BEARING", label: "Bearing", category: null, children: [] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      password: null,
+    });
+  });
+
+  it("refuses a duplicate sibling code and an invalid code segment until they are fixed", async () => {
+    const { calls, dialog, row } = await openReasonTree();
+
+    await userEvent.click(within(row("MECH/JAM")).getByRole("button", { name: "Add a reason after MECH/JAM" }));
+    await userEvent.keyboard("JAM");
+    const adjust = within(row("SETUP/ADJUST")).getByLabelText("Code");
+    await userEvent.clear(adjust);
+    await userEvent.type(adjust, "AD JUST");
+    await userEvent.click(screen.getByTestId("settings-save"));
+
+    const duplicate = within(dialog).getAllByRole("group", { name: "MECH/JAM" })[1]!;
+    const dupCode = within(duplicate).getByLabelText("Code");
+    expect(dupCode).toHaveAttribute("aria-invalid", "true");
+    expect(dupCode).toHaveAccessibleDescription("MECH/JAM appears twice: codes must differ at the same level.");
+    expect(dupCode).toHaveFocus();
+    expect(adjust).toHaveAttribute("aria-invalid", "true");
+    expect(adjust).toHaveAccessibleDescription("Use only A–Z, a–z, 0–9, -, _ or . (no spaces or /).");
+    expect(within(dialog).getByTestId("reasons-error")).toHaveTextContent("2 reasons need fixing.");
+    expect(calls.some((c) => c.cmd === "save_settings")).toBe(false);
+    await userEvent.click(screen.getByTestId("settings-save"));
+    expect(calls.some((c) => c.cmd === "save_settings")).toBe(false);
+
+    // Fixing them clears the messages as you type, and Save goes through.
+    await userEvent.clear(dupCode);
+    await userEvent.type(dupCode, "BEARING");
+    await userEvent.clear(adjust);
+    await userEvent.type(adjust, "ADJUST");
+    expect(within(dialog).queryByTestId("reasons-error")).toBeNull();
+    expect(dupCode).not.toHaveAttribute("aria-invalid");
+    await userEvent.click(screen.getByTestId("settings-save"));
+    await screen.findByTestId("settings-saved");
+    const saved = lastCall(calls, "save_settings")?.args as { settings: Settings };
+    expect(saved.settings.downtime?.reasons?.roots[0]?.children?.map((c) => c.code)).toEqual(["JAM", "BEARING"]);
+    expect(saved.settings.downtime?.reasons?.roots[1]?.children?.[0]?.code).toBe("ADJUST");
   });
 
   it("closes on Escape", async () => {
