@@ -39,7 +39,7 @@ cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
 export PATH="$cargo_bin:$PATH"
 
 # --- System packages --------------------------------------------------------------------------
-# fonts-dejavu-core: the TrueType font PNG reports are drawn with (found at run time, not bundled).
+# fonts-dejavu-core: the TrueType font PNG and PDF reports are drawn with (found at run time, not bundled).
 packages=(libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
     libayatana-appindicator3-dev librsvg2-dev pkg-config fonts-dejavu-core)
 if $with_test; then

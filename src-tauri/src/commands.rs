@@ -68,8 +68,8 @@ pub fn acknowledge_all_alerts(state: State<'_, AppState>) {
     state.takt.alerts().acknowledge_all(&current_user());
 }
 
-/// Draws a day's shift report (`format`: `png` or `svg`) for a line from the history and saves it in
-/// Takt's data directory; returns where.
+/// Draws a day's shift report (`format`: `png`, `svg` or `pdf`) for a line from the history and
+/// saves it in Takt's data directory; returns where.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_shift_report(

@@ -22,8 +22,8 @@ export const commands = {
 	/**  Acknowledges every alert that needs attention. */
 	acknowledgeAllAlerts: () => __TAURI_INVOKE<void>("acknowledge_all_alerts"),
 	/**
-	 *  Draws a day's shift report (`format`: `png` or `svg`) for a line from the history and saves it in
-	 *  Takt's data directory; returns where.
+	 *  Draws a day's shift report (`format`: `png`, `svg` or `pdf`) for a line from the history and
+	 *  saves it in Takt's data directory; returns where.
 	 */
 	saveShiftReport: (line: string, date: string, format: string) => typedError<string, TaktError>(__TAURI_INVOKE("save_shift_report", { line, date, format })),
 	/**  One line over a shift or range: state bands, counters, OEE and losses, downtime. */

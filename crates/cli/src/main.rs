@@ -117,7 +117,7 @@ enum ReportCommand {
         /// TAKT_HOME or the OS config directory, else the embedded file).
         #[arg(long)]
         database: Option<String>,
-        /// png or svg. Default: from the --out extension, else png.
+        /// png, svg or pdf. Default: from the --out extension, else png.
         #[arg(long)]
         format: Option<takt_report::ReportFormat>,
         /// Output file; `-` writes to stdout. Default: shift-report-<line>-<date>.<format>.
@@ -410,10 +410,7 @@ async fn report_shift(
         .and_then(|e| e.to_str())
         .and_then(|e| e.parse::<ReportFormat>().ok());
     let format = format.or(by_extension).unwrap_or(ReportFormat::Png);
-    let ext = match format {
-        ReportFormat::Png => "png",
-        ReportFormat::Svg => "svg",
-    };
+    let ext = format.extension();
     let store = open_report_database(database).await?;
     let bytes = takt_report::render_shift_report(&store, &scope, date, format, report_options())
         .await

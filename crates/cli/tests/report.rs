@@ -3,12 +3,17 @@
 use std::process::Command;
 use takt_model::{Area, Line, Plant, Site, WorkCenter};
 
-fn takt(args: &[&str], home: &std::path::Path) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_takt"))
+/// Runs `takt` with `TAKT_HOME` set to `home`.
+fn takt_output(args: &[&str], home: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_takt"))
         .args(args)
         .env("TAKT_HOME", home)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn takt(args: &[&str], home: &std::path::Path) -> (bool, String) {
+    let out = takt_output(args, home);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -135,18 +140,85 @@ fn report_errors_say_what_to_check() {
     assert!(err.contains("--date"), "{err}");
 }
 
+/// Two days of seeded history (one line of five work centers) in `file`; what was written.
+fn seeded_history(file: &std::path::Path) -> takt_report::GeneratedDatabase {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = takt_store::Store::open_file(file).await.unwrap();
+        let g = takt_report::fill_generated_history(&store, 5, 2, 42, 2_000)
+            .await
+            .unwrap();
+        store.close().await;
+        g
+    })
+}
+
+/// `takt report shift` writes a PDF when asked by `--format` or by the file's extension.
+#[test]
+fn report_shift_as_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.db");
+    let g = seeded_history(&file);
+    let url = format!("sqlite://{}", file.display());
+    let line = g.lines[0].to_string();
+    // Noon UTC is on the site's (Europe/Berlin) first production day too.
+    let date = chrono::DateTime::from_timestamp_millis(g.range.start + 12 * 3_600_000)
+        .unwrap()
+        .date_naive()
+        .to_string();
+    let shift = |extra: &[&str]| {
+        let mut args = vec![
+            "report",
+            "shift",
+            "--line",
+            &line,
+            "--date",
+            &date,
+            "--database",
+            &url,
+        ];
+        args.extend_from_slice(extra);
+        takt_output(&args, dir.path())
+    };
+
+    let by_extension = dir.path().join("report.pdf");
+    let out = shift(&["--out", by_extension.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Machines without any font: the error says what to install (as for PNG).
+    if !out.status.success() && err.contains("need a TrueType font") {
+        assert!(err.contains("fonts-dejavu-core"), "{err}");
+        eprintln!("skipping the PDF check: {err}");
+        return;
+    }
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("report.pdf"), "{err}");
+    let pdf = std::fs::read(&by_extension).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        String::from_utf8_lossy(&pdf)
+            .matches("/Type /Page\n")
+            .count(),
+        1
+    );
+
+    let to_stdout = shift(&["--format", "pdf", "--out", "-"]);
+    assert!(to_stdout.status.success());
+    assert!(to_stdout.stdout.starts_with(b"%PDF-"));
+
+    let out = shift(&["--format", "docx", "--out", "-"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("png, svg or pdf"), "{err}");
+}
+
 /// `takt report oee` over two days of seeded history: the JSON is the library's result, the
 /// table carries the same total, and bad ranges are explained.
 #[test]
 fn report_oee_over_any_range() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("history.db");
-    let range = takt_oee::generate_history(1, 1, 42).range;
+    let range = seeded_history(&file).range;
     let expected = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let store = takt_store::Store::open_file(&file).await.unwrap();
-        takt_report::fill_generated_history(&store, 5, 2, 42, 2_000)
-            .await
-            .unwrap();
         let scope = takt_model::EquipmentPath::parse("acme/plant").unwrap();
         let r = takt_report::scope_oee(
             &store,
@@ -184,11 +256,7 @@ fn report_oee_over_any_range() {
             &url,
         ];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_takt"))
-            .args(&args)
-            .env("TAKT_HOME", dir.path())
-            .output()
-            .unwrap()
+        takt_output(&args, dir.path())
     };
     let json = run(&["--json"]);
     assert!(

@@ -1,5 +1,5 @@
 //! Takt reports: OEE and the loss Pareto computed from the historian, and shift reports
-//! drawn as SVG or PNG.
+//! drawn as SVG, PNG or PDF.
 //!
 //! - [`history`]: the adapter from the store (state and counter history, order history,
 //!   calendars, products) to the takt-oee engine: [`scope_oee`], [`day_oee`].
@@ -51,7 +51,7 @@ pub enum ReportError {
     Calendar { site: String, source: ShiftError },
 
     #[error(
-        "PNG output needs a TrueType font and none was found (tried {}); install fonts-dejavu-core \
+        "PNG and PDF output need a TrueType font and none was found (tried {}); install fonts-dejavu-core \
          (Debian/Ubuntu), set TAKT_FONT to a .ttf file, or use SVG output",
         .tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
@@ -62,6 +62,9 @@ pub enum ReportError {
 
     #[error("drawing the report failed: {0}")]
     Draw(String),
+
+    #[error("converting the report to PDF failed: {0}; SVG and PNG output still work")]
+    Pdf(String),
 
     #[error("internal error: {0}")]
     Internal(String),
@@ -78,6 +81,7 @@ impl ReportError {
             ReportError::FontMissing { .. } => "font_missing",
             ReportError::Edit(_) => "edit_refused",
             ReportError::Draw(_) => "draw",
+            ReportError::Pdf(_) => "pdf",
             ReportError::Internal(_) => "internal",
         }
     }

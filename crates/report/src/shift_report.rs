@@ -1,7 +1,8 @@
 //! The shift report: one page a supervisor reads on paper.
 //!
 //! [`shift_report`] computes the numbers ([`ShiftReport`], also what the UI shows);
-//! [`render`] draws them with plotters as SVG or PNG (A4 landscape at 150 dpi):
+//! [`render`] draws them with plotters as SVG or PNG (A4 landscape at 150 dpi), or as PDF
+//! (the SVG converted by svg2pdf, text kept as text):
 //!
 //! - a header with the day's OEE, availability, performance, quality and output;
 //! - OEE by line (by shift when the report covers one line): A, P and Q in light tones
@@ -10,8 +11,8 @@
 //! - the downtime Pareto: stop time by reason, longest first, with the cumulative share.
 //!
 //! The page is laid out by hand with plotters' primitives rather than its chart builder,
-//! so SVG needs no font at all (text is left to the viewer) and PNG needs one TTF, loaded
-//! at run time (see [`font`]).
+//! so SVG needs no font at all (text is left to the viewer); PNG needs one TTF and PDF a
+//! font database to embed subsets from, both found at run time (see [`font`]).
 
 use crate::ReportError;
 use crate::history::{DayOee, HistoryOptions, LineOee, day_oee};
@@ -37,6 +38,18 @@ const PARETO_BARS: usize = 8;
 pub enum ReportFormat {
     Svg,
     Png,
+    Pdf,
+}
+
+impl ReportFormat {
+    /// The file extension (and the name [`FromStr`](std::str::FromStr) reads).
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Svg => "svg",
+            ReportFormat::Png => "png",
+            ReportFormat::Pdf => "pdf",
+        }
+    }
 }
 
 impl std::str::FromStr for ReportFormat {
@@ -45,7 +58,10 @@ impl std::str::FromStr for ReportFormat {
         match s.trim().to_ascii_lowercase().as_str() {
             "svg" => Ok(ReportFormat::Svg),
             "png" => Ok(ReportFormat::Png),
-            other => Err(format!("unknown report format `{other}`: use png or svg")),
+            "pdf" => Ok(ReportFormat::Pdf),
+            other => Err(format!(
+                "unknown report format `{other}`: use png, svg or pdf"
+            )),
         }
     }
 }
@@ -296,15 +312,8 @@ fn category_name(c: StopCategory) -> &'static str {
 pub fn render(report: &ShiftReport, format: ReportFormat) -> Result<Vec<u8>, ReportError> {
     let (w, h) = PAGE;
     match format {
-        ReportFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-                draw(&root, report)?;
-                root.present().map_err(draw_error)?;
-            }
-            Ok(svg.into_bytes())
-        }
+        ReportFormat::Svg => Ok(svg(report)?.into_bytes()),
+        ReportFormat::Pdf => pdf(&svg(report)?),
         ReportFormat::Png => {
             font::ensure()?;
             let mut rgb = vec![0u8; (w * h * 3) as usize];
@@ -322,6 +331,39 @@ pub fn render(report: &ShiftReport, format: ReportFormat) -> Result<Vec<u8>, Rep
             Ok(png.into_inner())
         }
     }
+}
+
+fn svg(report: &ShiftReport) -> Result<String, ReportError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, PAGE).into_drawing_area();
+        draw(&root, report)?;
+        root.present().map_err(draw_error)?;
+    }
+    Ok(svg)
+}
+
+/// The SVG page as a one-page PDF. Converting the SVG (rather than drawing with a PDF
+/// backend, which plotters lacks) keeps one layout for every format; svg2pdf embeds subsets
+/// of the fonts, so text stays text: sharp at any zoom, searchable, small.
+fn pdf(svg: &str) -> Result<Vec<u8>, ReportError> {
+    use svg2pdf::usvg;
+    let options = usvg::Options {
+        fontdb: font::database()?,
+        ..usvg::Options::default()
+    };
+    // svg2pdf panics on states it deems unreachable: the report fails with a message
+    // instead of taking the app's command down with it. Unwind-safe in effect: the closure
+    // only reads, and the options it borrows are dropped right after.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let tree =
+            usvg::Tree::from_str(svg, &options).map_err(|e| ReportError::Pdf(e.to_string()))?;
+        // PAGE is A4 at 150 dpi: saying so makes the PDF page A4 too.
+        let page = svg2pdf::PageOptions { dpi: 150.0 };
+        svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), page)
+            .map_err(|e| ReportError::Pdf(e.to_string()))
+    }))
+    .unwrap_or_else(|_| Err(ReportError::Pdf("the converter failed unexpectedly".into())))
 }
 
 fn draw_error<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> ReportError {
@@ -922,9 +964,12 @@ fn pareto_chart<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The TTF that PNG text is drawn with, found at run time (never bundled).
+/// The TTF that PNG text is drawn with and the fonts the PDF embeds, found at run time
+/// (never bundled).
 pub mod font {
     use super::*;
+    use std::sync::Arc;
+    use svg2pdf::usvg::fontdb;
 
     /// Where fonts are looked for, after `TAKT_FONT`: Debian/Ubuntu (fonts-dejavu-core),
     /// Fedora, Arch, macOS, Windows.
@@ -970,6 +1015,60 @@ pub mod font {
         // plotters keeps fonts for the life of the process; this runs once per process.
         let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
         plotters::style::register_font("sans-serif", style, bytes).is_ok()
+    }
+
+    /// The fonts the PDF embeds: the system's, with the PNG's font (`TAKT_FONT` or the first
+    /// candidate found) as `sans-serif`, the family plotters writes into the SVG. Built
+    /// once per process: scanning the system fonts takes a moment.
+    pub fn database() -> Result<Arc<fontdb::Database>, ReportError> {
+        static DATABASE: OnceLock<Result<Arc<fontdb::Database>, Vec<PathBuf>>> = OnceLock::new();
+        DATABASE
+            .get_or_init(|| {
+                let tried = candidates();
+                let mut db = fontdb::Database::new();
+                // The PNG's font in memory and first, so it wins over its copy among the
+                // system fonts: faces from files are mapped anew for every text run.
+                let preferred = tried.iter().find_map(|path| {
+                    let family = load(&mut db, path)?;
+                    if let Some(bold) = bold_of(path) {
+                        load(&mut db, &bold);
+                    }
+                    Some(family)
+                });
+                // The system's fonts: glyphs the preferred font lacks (other scripts in
+                // names), or all the text when no candidate exists.
+                db.load_system_fonts();
+                let sans = fontdb::Query {
+                    families: &[fontdb::Family::SansSerif],
+                    ..fontdb::Query::default()
+                };
+                // Without a candidate: the system's sans-serif (fontconfig's alias, Arial
+                // elsewhere), else any face rather than a page without text.
+                let family = preferred.or_else(|| match db.query(&sans) {
+                    Some(_) => None,
+                    None => db
+                        .faces()
+                        .find_map(|f| f.families.first().map(|(n, _)| n.clone())),
+                });
+                if let Some(family) = family {
+                    db.set_sans_serif_family(family);
+                }
+                if db.is_empty() {
+                    Err(tried)
+                } else {
+                    Ok(Arc::new(db))
+                }
+            })
+            .clone()
+            .map_err(|tried| ReportError::FontMissing { tried })
+    }
+
+    /// Loads the font file at `path` into memory; the family of its first face.
+    fn load(db: &mut fontdb::Database, path: &std::path::Path) -> Option<String> {
+        let bytes = std::fs::read(path).ok()?;
+        let ids = db.load_font_source(fontdb::Source::Binary(Arc::new(bytes)));
+        let face = db.face(*ids.first()?)?;
+        face.families.first().map(|(name, _)| name.clone())
     }
 
     /// Loads the font once; the path used, or the paths tried.

@@ -95,10 +95,7 @@ async fn counter_resets_and_late_readings() {
 #[tokio::test]
 async fn report_renders_svg_and_png() {
     let dir = tempfile::tempdir().unwrap();
-    let store = plant(&dir).await;
-    standard_day(&store).await;
-    let date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
-    let scope = path("acme/s1/a1/l1");
+    let (store, date, scope) = report_day(&dir).await;
     let svg = render_shift_report(&store, &scope, date, ReportFormat::Svg, options())
         .await
         .unwrap();
@@ -124,6 +121,92 @@ async fn report_renders_svg_and_png() {
         }
         Err(e) => panic!("{e}"),
     }
+}
+
+#[tokio::test]
+async fn report_renders_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, date, scope) = report_day(&dir).await;
+    let pdf = match render_shift_report(&store, &scope, date, ReportFormat::Pdf, options()).await {
+        Ok(pdf) => pdf,
+        // Machines without any font: the same advice as for PNG.
+        Err(e @ ReportError::FontMissing { .. }) => {
+            assert!(e.to_string().contains("fonts-dejavu-core"));
+            eprintln!("skipping the PDF check: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert!(pdf.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(raw.trim_end().ends_with("%%EOF"));
+    // One A4 landscape page (PAGE at 150 dpi, in points).
+    assert_eq!(raw.matches("/Type /Page\n").count(), 1, "one page");
+    let media_box = raw
+        .split("/MediaBox [")
+        .nth(1)
+        .and_then(|r| r.split(']').next())
+        .unwrap();
+    let size: Vec<f64> = media_box
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(
+        (size[2] - 841.9).abs() < 1.0 && (size[3] - 595.3).abs() < 1.0,
+        "{size:?}"
+    );
+    // Text stays text: an embedded font, and its glyph-to-Unicode map (never compressed)
+    // covers every character of the title, the stop reason and the day's OEE.
+    assert!(
+        raw.contains("/FontFile2") || raw.contains("/FontFile3"),
+        "embedded font"
+    );
+    let chars = mapped_chars(&raw);
+    for expected in ["Line One", "mech/jam", "79 %", "Shift report"] {
+        let missing: String = expected.chars().filter(|c| !chars.contains(c)).collect();
+        assert!(
+            missing.is_empty(),
+            "no glyph for {missing:?} of {expected:?}"
+        );
+    }
+    assert!(
+        pdf.len() < 200_000,
+        "a subset font keeps the page small: {}",
+        pdf.len()
+    );
+}
+
+/// The characters the PDF's ToUnicode maps give its glyphs (`<gid> <UTF-16BE>` pairs).
+fn mapped_chars(pdf: &str) -> std::collections::HashSet<char> {
+    let mut out = std::collections::HashSet::new();
+    for section in pdf.split("beginbfchar").skip(1) {
+        let section = section.split("endbfchar").next().unwrap();
+        for line in section.lines() {
+            let Some(hex) = line.split_whitespace().nth(1) else {
+                continue;
+            };
+            let hex = hex.trim_matches(|c| c == '<' || c == '>');
+            let units: Vec<u16> = (0..hex.len() / 4)
+                .map(|i| u16::from_str_radix(&hex[4 * i..4 * i + 4], 16).unwrap())
+                .collect();
+            out.extend(char::decode_utf16(units).map(|c| c.unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn report_formats_parse_and_name_their_files() {
+    for (name, format) in [
+        ("svg", ReportFormat::Svg),
+        ("PNG", ReportFormat::Png),
+        (" pdf ", ReportFormat::Pdf),
+    ] {
+        assert_eq!(name.parse::<ReportFormat>(), Ok(format));
+        assert_eq!(format.extension(), name.trim().to_ascii_lowercase());
+    }
+    let err = "docx".parse::<ReportFormat>().unwrap_err();
+    assert!(err.contains("png, svg or pdf"), "{err}");
 }
 
 #[tokio::test]

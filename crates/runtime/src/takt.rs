@@ -211,10 +211,7 @@ impl Takt {
         let bytes = takt_report::render_shift_report(store, &scope, day, format, options)
             .await
             .map_err(|e| TaktError::new(ErrorKind::Database, e.to_string()))?;
-        let ext = match format {
-            takt_report::ReportFormat::Png => "png",
-            takt_report::ReportFormat::Svg => "svg",
-        };
+        let ext = format.extension();
         let dir = self.paths.data_dir.join("reports");
         let file = dir.join(format!("shift-report-{}-{day}.{ext}", scope.name()));
         std::fs::create_dir_all(&dir)

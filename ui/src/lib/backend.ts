@@ -67,6 +67,9 @@ export type Result<T> = { status: "ok"; data: T } | { status: "error"; error: Ta
 
 export type Unsubscribe = () => void;
 
+/** What `save_shift_report` draws (the Rust `ReportFormat`, passed as its name). */
+export type ReportFormat = "png" | "svg" | "pdf";
+
 export interface Backend {
   getSnapshot(): Promise<PlantSnapshot>;
   getSettings(): Promise<SettingsView>;
@@ -79,7 +82,7 @@ export interface Backend {
   acknowledgeAllAlerts(): Promise<void>;
   onAlertsUpdate(handler: (view: AlertsView) => void): Promise<Unsubscribe>;
   /** Draws and saves a day's shift report; the result holds the saved file's path. */
-  saveShiftReport(line: string, date: string, format: "png" | "svg"): Promise<Result<string>>;
+  saveShiftReport(line: string, date: string, format: ReportFormat): Promise<Result<string>>;
   /** One line over a shift or range: bands, counters, OEE, losses, downtime. */
   getLineDetail(line: string, range: DetailRange): Promise<Result<LineDetailView>>;
   /** A downtime edit (audited as the signed-in user); the result is the detail after it. */

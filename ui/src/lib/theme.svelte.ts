@@ -1,14 +1,11 @@
+import { loadChoice, saveChoice } from "./storage";
+
 export type Theme = "dark" | "light";
 
 export const THEME_KEY = "takt.theme";
 
 function readStored(): Theme {
-  try {
-    const v = globalThis.localStorage?.getItem(THEME_KEY);
-    return v === "light" ? "light" : "dark";
-  } catch {
-    return "dark";
-  }
+  return loadChoice(THEME_KEY) === "light" ? "light" : "dark";
 }
 
 class ThemeState {
@@ -22,11 +19,7 @@ class ThemeState {
 
   set(theme: Theme): void {
     this.current = theme;
-    try {
-      globalThis.localStorage?.setItem(THEME_KEY, theme);
-    } catch {
-      // storage unavailable: the choice just isn't persisted
-    }
+    saveChoice(THEME_KEY, theme);
     this.#apply();
   }
 

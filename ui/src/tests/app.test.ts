@@ -8,6 +8,7 @@ import type { AlertsView, PlantSnapshot, PlantUpdate, Settings, SettingsView, Wo
 import { link, makeDemoSnapshot } from "../dev/demoPlant";
 import { DemoLineDetails } from "../dev/demoLineDetail";
 import { THEME_KEY } from "../lib/theme.svelte";
+import { REPORT_FORMAT_KEY } from "../lib/reportFormat.svelte";
 
 const SETTINGS: SettingsView = {
   settings: {
@@ -603,6 +604,25 @@ describe("shift report", () => {
     expect(line2).toBeDefined();
     await userEvent.click(within(line2!).getByTestId("report-button"));
     await waitFor(() => expect(screen.getByTestId("notice").textContent).toContain("no history for line2"));
+  });
+
+  it("saves PNG, SVG or PDF: one remembered choice for every tile", async () => {
+    localStorage.setItem(REPORT_FORMAT_KEY, "svg");
+    const snapshot = makeDemoSnapshot(Date.now());
+    const calls = backend(snapshot);
+    await renderApp(snapshot);
+    const tiles = screen.getAllByTestId("line-tile");
+    const picker = (tile: HTMLElement) => within(tile).getByTestId<HTMLSelectElement>("report-format");
+    expect(Array.from(picker(tiles[0]!).options).map((o) => o.text)).toEqual(["PNG", "SVG", "PDF"]);
+    expect(picker(tiles[0]!).value).toBe("svg");
+
+    await userEvent.selectOptions(picker(tiles[1]!), "pdf");
+    expect(localStorage.getItem(REPORT_FORMAT_KEY)).toBe("pdf");
+    expect(picker(tiles[0]!).value).toBe("pdf");
+    expect(within(tiles[0]!).getByTestId("report-button").title).toContain("as PDF");
+    await userEvent.click(within(tiles[0]!).getByTestId("report-button"));
+    expect(lastCall(calls, "save_shift_report")?.args).toMatchObject({ line: snapshot.lines[0]!.path, format: "pdf" });
+    await waitFor(() => expect(screen.getByTestId("notice").textContent).toMatch(/saved to \/data\/reports\/shift-report-line1-\S+\.pdf/));
   });
 });
 

@@ -2,7 +2,7 @@
 //! day of history.
 #![allow(dead_code)] // each test file uses a different part
 
-use chrono::NaiveTime;
+use chrono::{NaiveDate, NaiveTime};
 use takt_model::shift::Day;
 use takt_model::{
     Area, EquipmentPath, Line, Plant, Product, ShiftCalendar, ShiftPattern, Site, StateKind,
@@ -111,6 +111,14 @@ pub async fn plant(dir: &tempfile::TempDir) -> Store {
         .await
         .unwrap();
     store
+}
+
+/// The plant with the standard day in it, that day and its line: what the shift report draws.
+pub async fn report_day(dir: &tempfile::TempDir) -> (Store, NaiveDate, EquipmentPath) {
+    let store = plant(dir).await;
+    standard_day(&store).await;
+    let date = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+    (store, date, path("acme/s1/a1/l1"))
 }
 
 pub fn options() -> HistoryOptions {
