@@ -23,7 +23,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_timezone(&tz)
         .date_naive();
     let options = HistoryOptions {
-        breaks: g.breaks.clone(),
         now_ms: g.range.end,
         ..HistoryOptions::default()
     };
