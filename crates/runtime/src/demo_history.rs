@@ -6,8 +6,8 @@
 //! The same simulator and the same plant-state rules as the live demo produce the records; only
 //! the counters are sampled every five minutes instead of every second, and states are not
 //! re-announced (a shift is then a few thousand rows, written in about half a second, instead of
-//! three quarters of a million). The live simulator then starts
-//! its machines at zero, which the historian reads as a PLC counter reset.
+//! three quarters of a million). The live demo then continues that very simulator, so its
+//! machines, orders and counters carry on from the history instead of starting over.
 
 use takt_model::{FeedPayload, TimestampMs};
 use takt_plant::{PlantConfig, PlantState, WorkCenterChange};
@@ -32,13 +32,14 @@ pub(crate) struct Backfilled {
 }
 
 /// Simulates the demo plant from the start of the shift running at `now` (or eight hours back)
-/// to `now` and stores the result as history.
+/// to `now` and stores the result as history. Returns the simulator, for the live demo to
+/// continue.
 pub(crate) async fn backfill(
     store: &Store,
     dataset: &DemoDataset,
     config: PlantConfig,
     now: TimestampMs,
-) -> Result<Backfilled, StoreError> {
+) -> Result<(Backfilled, Simulator), StoreError> {
     let from = dataset
         .calendar
         .shift_at(now)
@@ -47,19 +48,20 @@ pub(crate) async fn backfill(
         .map_or(now - MAX_BACKFILL_MS, |s| s.start_ms)
         .max(now - MAX_BACKFILL_MS);
     let started = std::time::Instant::now();
-    let (changes, orders) = simulate(dataset, config, from, now);
+    let (changes, orders, sim) = simulate(dataset, config, from, now);
     let simulate_ms = started.elapsed().as_millis();
     store.append_order_history(&orders).await?;
     for batch in changes.chunks(BATCH) {
         store.append_history(batch).await?;
     }
-    Ok(Backfilled {
+    let done = Backfilled {
         from_ms: from,
         changes: changes.len(),
         orders: orders.len(),
         simulate_ms,
         write_ms: started.elapsed().as_millis() - simulate_ms,
-    })
+    };
+    Ok((done, sim))
 }
 
 fn simulate(
@@ -67,7 +69,7 @@ fn simulate(
     config: PlantConfig,
     from: TimestampMs,
     to: TimestampMs,
-) -> (Vec<WorkCenterChange>, Vec<OrderRecord>) {
+) -> (Vec<WorkCenterChange>, Vec<OrderRecord>, Simulator) {
     let options = SimOptions {
         counter_interval_ms: 300_000,
         // Re-announcements keep a live feed fresh; history has no use for them (they were
@@ -99,7 +101,7 @@ fn simulate(
         }
         t += STEP_MS;
     }
-    (changes, orders)
+    (changes, orders, sim)
 }
 
 #[cfg(test)]
@@ -123,7 +125,7 @@ mod tests {
             .iter()
             .map(|p| (p.code.clone(), p.clone()))
             .collect();
-        let done = backfill(&store, &dataset, config, now).await.unwrap();
+        let (done, _) = backfill(&store, &dataset, config, now).await.unwrap();
         let shift = dataset.calendar.shift_at(now).unwrap().unwrap();
         assert_eq!(done.from_ms, shift.start_ms);
         assert!(done.orders >= 2, "{done:?}");

@@ -9,7 +9,9 @@ use takt_model::{CounterKind, EquipmentPath, Level, Plant, ShiftCalendar, Timest
 use takt_plant::{
     LinkState, LinkStatus, PlantConfig, PlantHandle, PlantInput, PlantSettings, ShiftPrime, now_ms,
 };
-use takt_sim::{DemoDataset, EmbeddedBroker, PublisherOptions, PublisherStats, run_publisher};
+use takt_sim::{
+    DemoDataset, EmbeddedBroker, PublisherOptions, PublisherStats, Simulator, run_simulator,
+};
 use takt_store::{HistoryWriter, OrderRecord, Store};
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
@@ -71,14 +73,15 @@ impl Takt {
         let (store, db_status, seeded) =
             open_store(&settings, &paths, dataset.as_ref(), &settings_hint).await;
         let config = plant_config(&settings, store.as_ref(), dataset.as_ref()).await;
-        let mut backfilled = false;
+        // The simulator that made the demo's history, for the live demo to continue.
+        let mut backfilled: Option<Simulator> = None;
         if let (true, true, Some(store), Some(dataset)) =
             (seeded, options.demo_history, &store, &dataset)
         {
             match crate::demo_history::backfill(store, dataset, config.clone(), now_ms()).await {
-                Ok(done) => {
+                Ok((done, sim)) => {
                     tracing::info!(?done, "simulated the demo plant's shift so far");
-                    backfilled = true;
+                    backfilled = Some(sim);
                 }
                 Err(e) => tracing::warn!(error = %e, "the demo plant starts without history"),
             }
@@ -88,7 +91,9 @@ impl Takt {
         let input = plant.input();
         let _ = input.send(PlantInput::Database(db_status)).await;
         // The demo plant's counts continue from its simulated history, like a real line's.
-        let prime = options.prime_shift_counts.unwrap_or(!demo || backfilled);
+        let prime = options
+            .prime_shift_counts
+            .unwrap_or(!demo || backfilled.is_some());
         if let (true, Some(store), Some(equipment)) = (prime, &store, &equipment) {
             // Before the feed starts: live readings must continue from the stored baselines.
             prime_shift_counts(store, equipment, &calendars, &input).await;
@@ -106,9 +111,12 @@ impl Takt {
                     ))
                     .expect("embedded broker URL is valid");
                     demo_broker = Some(embedded.url());
-                    tokio::spawn(run_publisher(
+                    let sim = backfilled.take().unwrap_or_else(|| {
+                        Simulator::new(dataset, PublisherOptions::default().sim)
+                    });
+                    tokio::spawn(run_simulator(
                         broker.clone(),
-                        dataset.clone(),
+                        sim,
                         PublisherOptions::default(),
                         Arc::new(PublisherStats::default()),
                         shutdown_rx.clone(),

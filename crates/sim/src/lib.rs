@@ -16,5 +16,5 @@ pub mod simulator;
 
 pub use broker::{EmbeddedBroker, EmbeddedBrokerError};
 pub use demo::{DemoDataset, SITE_TIMEZONE};
-pub use publisher::{PublisherOptions, PublisherStats, run_publisher};
+pub use publisher::{PublisherOptions, PublisherStats, run_publisher, run_simulator};
 pub use simulator::{SimOptions, Simulator};

@@ -54,8 +54,22 @@ pub async fn run_publisher(
     dataset: DemoDataset,
     options: PublisherOptions,
     stats: Arc<PublisherStats>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), PublisherError> {
+    let sim = Simulator::new(&dataset, options.sim.clone());
+    run_simulator(broker, sim, options, stats, shutdown).await
+}
+
+/// Like [`run_publisher`], continuing a simulator that has already run (the demo's shift so
+/// far): its machines, orders and counters carry on from where it stopped.
+pub async fn run_simulator(
+    broker: BrokerSettings,
+    mut sim: Simulator,
+    options: PublisherOptions,
+    stats: Arc<PublisherStats>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), PublisherError> {
+    sim.go_live(options.sim.clone());
     let mut mqtt = MqttOptions::new(
         format!("takt-sim-{}", std::process::id()),
         broker.host.clone(),
@@ -103,7 +117,6 @@ pub async fn run_publisher(
         }
     });
 
-    let mut sim = Simulator::new(&dataset, options.sim.clone());
     let mut tick = tokio::time::interval(options.step);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let result = 'run: loop {

@@ -187,6 +187,20 @@ impl Simulator {
         }
     }
 
+    /// Switches to `options` (a backfill runs with sparse counters and heartbeats) and makes
+    /// the next step announce every state, counter and order, as a feed does on connect.
+    pub fn go_live(&mut self, options: SimOptions) {
+        self.options = options;
+        for line in &mut self.lines {
+            line.announced_order = false;
+            for m in &mut line.machines {
+                m.counters_dirty = true;
+                m.last_counter_ms = i64::MIN / 2;
+                m.last_state_ms = i64::MIN / 2;
+            }
+        }
+    }
+
     pub fn work_center_count(&self) -> usize {
         self.lines.iter().map(|l| l.machines.len()).sum()
     }
@@ -404,6 +418,66 @@ mod tests {
             t += step_ms;
         }
         events
+    }
+
+    #[test]
+    fn going_live_announces_everything_and_carries_on() {
+        let dataset = DemoDataset::new(6, START, 24);
+        let sparse = SimOptions {
+            counter_interval_ms: 300_000,
+            heartbeat_ms: 3_600_000,
+            ..SimOptions::default()
+        };
+        let mut sim = Simulator::new(&dataset, sparse);
+        let mut counters: HashMap<(String, CounterKind), u64> = HashMap::new();
+        let mut orders: HashMap<String, Option<String>> = HashMap::new();
+        let end = START + 3 * 3_600_000;
+        let mut t = START;
+        while t < end {
+            for e in sim.step(t) {
+                match e.payload {
+                    FeedPayload::Counter { kind, value } => {
+                        counters.insert((e.path.to_string(), kind), value);
+                    }
+                    FeedPayload::Order { order, .. } => {
+                        orders.insert(e.path.to_string(), order);
+                    }
+                    _ => {}
+                }
+            }
+            t += 1_000;
+        }
+        sim.go_live(SimOptions::default());
+        let announced = sim.step(end);
+        let states = announced
+            .iter()
+            .filter(|e| matches!(e.payload, FeedPayload::State { .. }))
+            .count();
+        assert_eq!(states, sim.work_center_count(), "every state announced");
+        for e in &announced {
+            match &e.payload {
+                FeedPayload::Counter { kind, value } => {
+                    let before = counters.get(&(e.path.to_string(), *kind)).copied();
+                    // Counters go on from where the history left them (no PLC reset).
+                    assert!(before.is_none_or(|b| *value >= b), "{} {kind:?}", e.path);
+                    assert!(*value > 0 || *kind == CounterKind::Scrap, "{}", e.path);
+                }
+                FeedPayload::Order { order, .. } => {
+                    assert_eq!(Some(order), orders.get(&e.path.to_string()), "{}", e.path);
+                }
+                _ => {}
+            }
+        }
+        let announced_orders = announced
+            .iter()
+            .filter(|e| matches!(e.payload, FeedPayload::Order { .. }))
+            .count();
+        assert_eq!(announced_orders, 6, "every line's order again");
+        let announced_counters = announced
+            .iter()
+            .filter(|e| matches!(e.payload, FeedPayload::Counter { .. }))
+            .count();
+        assert!(announced_counters >= sim.work_center_count());
     }
 
     #[test]
