@@ -31,6 +31,9 @@ pub struct ShiftPrime {
     /// from them, so parts made while Takt was not running are counted too.
     pub good_total: Option<(u64, TimestampMs)>,
     pub scrap_total: Option<(u64, TimestampMs)>,
+    /// The newest stored state and when it started: if the feed's first state is the same,
+    /// its time in state counts from then, not from Takt's restart.
+    pub state: Option<(WorkCenterState, TimestampMs)>,
 }
 
 /// What the plant state needs to know from the MES database.
@@ -68,6 +71,8 @@ struct WorkCenterEntry {
     scrap_ts: TimestampMs,
     /// The shift whose counts the historian primed (kept when that shift is entered).
     primed_shift: Option<TimestampMs>,
+    /// The stored state the first live one may continue (see [`ShiftPrime::state`]).
+    primed_state: Option<(WorkCenterState, TimestampMs)>,
 }
 
 #[derive(Debug)]
@@ -82,6 +87,8 @@ struct LineEntry {
     credit_shift: Option<(TimestampMs, TimestampMs)>,
     /// The current shift's breaks: no target accrues over them.
     breaks: Vec<(TimestampMs, TimestampMs)>,
+    /// The ideal cycle of the last product with a known one.
+    last_cycle_ms: Option<f64>,
 }
 
 impl LineEntry {
@@ -169,6 +176,7 @@ impl PlantState {
             last_tick_ms: None,
             credit_shift: None,
             breaks: Vec::new(),
+            last_cycle_ms: None,
         });
         let idx = self.lines.len() - 1;
         self.line_index.insert(path.clone(), idx);
@@ -205,6 +213,7 @@ impl PlantState {
             good_ts: TimestampMs::MIN,
             scrap_ts: TimestampMs::MIN,
             primed_shift: None,
+            primed_state: None,
         });
         let idx = self.work_centers.len() - 1;
         self.wc_index.insert(path.clone(), idx);
@@ -271,7 +280,16 @@ impl PlantState {
                     .live
                     .state_since_ms
                     .is_some_and(|since| event.timestamp_ms < since);
-                if !older && entry.live.state != *state {
+                let continued = entry
+                    .primed_state
+                    .take()
+                    .filter(|(stored, since)| stored == state && *since <= event.timestamp_ms);
+                if let Some((_, since)) = continued
+                    && entry.live.state_since_ms.is_none()
+                {
+                    entry.live.state = state.clone();
+                    entry.live.state_since_ms = Some(since);
+                } else if !older && entry.live.state != *state {
                     entry.live.state = state.clone();
                     entry.live.state_since_ms = Some(event.timestamp_ms);
                 } else if entry.live.state_since_ms.is_none() {
@@ -394,6 +412,9 @@ impl PlantState {
         entry.live.scrap = prime.scrap;
         entry.live.version = version;
         entry.primed_shift = Some(prime.shift_start_ms);
+        if entry.live.state_since_ms.is_none() {
+            entry.primed_state = prime.state.clone();
+        }
         let line = entry.line;
         let in_that_shift =
             self.lines[line].live.shift.as_ref().map(|s| s.start_ms) == Some(prime.shift_start_ms);
@@ -530,15 +551,28 @@ impl PlantState {
         }
     }
 
-    fn ideal_cycle_ms(&self, line: usize) -> Option<f64> {
-        let product = self.lines[line].live.product.as_ref()?;
-        let cycle = self.config.products.get(product)?.ideal_cycle_ms;
-        (cycle > 0).then_some(f64::from(cycle))
+    /// The ideal cycle of the product running, else of the last one that ran: between two
+    /// orders (a changeover) the ideal line would still be producing.
+    fn ideal_cycle_ms(&mut self, line: usize) -> Option<f64> {
+        let entry = &mut self.lines[line];
+        let current = entry
+            .live
+            .product
+            .as_ref()
+            .and_then(|p| self.config.products.get(p))
+            .map(|p| p.ideal_cycle_ms)
+            .filter(|c| *c > 0)
+            .map(f64::from);
+        if current.is_some() {
+            entry.last_cycle_ms = current;
+        }
+        entry.last_cycle_ms
     }
 
     fn refresh_target_shift(&mut self, idx: usize) {
+        let cycle = self.ideal_cycle_ms(idx);
         let line = &self.lines[idx];
-        let target = match (&line.live.shift, self.ideal_cycle_ms(idx)) {
+        let target = match (&line.live.shift, cycle) {
             (Some(shift), Some(c)) => {
                 (line.planned_ms(shift.start_ms, shift.end_ms) as f64 / c).floor() as u64
             }

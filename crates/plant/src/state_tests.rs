@@ -326,6 +326,28 @@ fn targets_follow_the_ideal_cycle_and_reset_at_shift_change() {
 }
 
 #[test]
+fn between_orders_the_target_keeps_the_last_products_pace() {
+    let mut s = PlantState::new(config(), SHIFT_START);
+    s.apply("o", &order(SHIFT_START), SHIFT_START).unwrap();
+    s.tick(SHIFT_START);
+    s.tick(SHIFT_START + 60_000);
+    // The order is done; the changeover to the next one is still planned production time.
+    let done = FeedEvent {
+        path: path(LINE),
+        timestamp_ms: SHIFT_START + 60_000,
+        payload: FeedPayload::Order {
+            order: None,
+            product: None,
+        },
+    };
+    s.apply("o", &done, SHIFT_START + 60_000).unwrap();
+    s.tick(SHIFT_START + 120_000);
+    let line = s.snapshot(0).line(LINE).unwrap().clone();
+    assert_eq!(line.product, None);
+    assert_eq!((line.target_so_far, line.target_shift), (120, 43_200));
+}
+
+#[test]
 fn no_target_accrues_over_a_break() {
     const MIN: i64 = 60_000;
     let night = SHIFT_START + 12 * 60 * MIN; // 18:00, the night shift with its 20:00 break
@@ -399,6 +421,7 @@ fn historian_primes_shift_to_date_counts_after_a_restart() {
         scrap: 4,
         good_total: Some((9_000, now - 5_000)),
         scrap_total: None,
+        state: None,
     });
     s.tick(now); // enters the shift: primed counts are kept
     s.apply("o", &order(now), now).unwrap();
@@ -420,6 +443,43 @@ fn historian_primes_shift_to_date_counts_after_a_restart() {
 }
 
 #[test]
+fn time_in_state_continues_the_stored_state_when_the_feed_agrees() {
+    // The capper has been down with a jam since 5 minutes into the shift; Takt restarts at 10.
+    let now = SHIFT_START + 600_000;
+    let jam = || WorkCenterState::new(StateKind::Down, Some("MECH/JAM".into()));
+    let prime = |p: &str, state: WorkCenterState| ShiftPrime {
+        path: path(p),
+        shift_start_ms: SHIFT_START,
+        counted_from_ms: SHIFT_START,
+        good: 0,
+        scrap: 0,
+        good_total: None,
+        scrap_total: None,
+        state: Some((state, SHIFT_START + 300_000)),
+    };
+    let mut s = PlantState::new(config(), now);
+    s.prime(&prime(CAPPER, jam()));
+    s.prime(&prime(FILLER, jam()));
+    let since = |s: &PlantState, p: &str| {
+        let wc = s.snapshot(0).work_center(p).unwrap().clone();
+        (wc.state.kind, wc.state_since_ms)
+    };
+    // Nothing is shown as live before the feed speaks.
+    assert_eq!(since(&s, CAPPER).1, None);
+    // The feed still says down with a jam: down since 5 minutes into the shift.
+    let down = state_event(CAPPER, StateKind::Down, Some("MECH/JAM"), now + 1_000);
+    s.apply("s", &down, now + 1_000).unwrap();
+    assert_eq!(
+        since(&s, CAPPER),
+        (StateKind::Down, Some(SHIFT_START + 300_000))
+    );
+    // The filler runs again: a new state, from the feed's time.
+    let run = state_event(FILLER, StateKind::Running, None, now + 2_000);
+    s.apply("s", &run, now + 2_000).unwrap();
+    assert_eq!(since(&s, FILLER), (StateKind::Running, Some(now + 2_000)));
+}
+
+#[test]
 fn priming_after_the_first_tick_and_partial_history() {
     // The first tick already entered the shift; the historian only has readings from 5
     // minutes into it (Takt was first started then), so the target covers those 5 minutes.
@@ -435,6 +495,7 @@ fn priming_after_the_first_tick_and_partial_history() {
         scrap: 0,
         good_total: None,
         scrap_total: None,
+        state: None,
     });
     s.tick(now + 1);
     let line = s.snapshot(0).line(LINE).unwrap().clone();

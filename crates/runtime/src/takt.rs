@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use takt_connect::{BrokerSettings, FeedOptions, spawn_feed};
-use takt_model::{CounterKind, EquipmentPath, Level, Plant, ShiftCalendar, TimestampMs};
+use takt_model::{
+    CounterKind, EquipmentPath, Level, Plant, ShiftCalendar, TimestampMs, WorkCenterState,
+};
 use takt_plant::{
     LinkState, LinkStatus, PlantConfig, PlantHandle, PlantInput, PlantSettings, ShiftPrime, now_ms,
 };
@@ -481,6 +483,11 @@ async fn shift_prime(
         scrap: store.counted_since(wc, scrap, shift_start_ms).await?,
         good_total: last_good.map(|r| (r.value, r.timestamp_ms)),
         scrap_total: last_scrap.map(|r| (r.value, r.timestamp_ms)),
+        state: store
+            .state_points(wc, now_ms(), now_ms() + 1)
+            .await?
+            .pop()
+            .map(|p| (WorkCenterState::new(p.kind, p.reason), p.start_ms)),
     }))
 }
 

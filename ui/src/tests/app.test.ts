@@ -147,6 +147,17 @@ describe("plant overview", () => {
     expect(within(line1).getByTestId("line-output").textContent?.replace(/\s+/g, " ")).toMatch(/1 234 \/ 1 310 \(94 %\)/);
   });
 
+  it("shows no target, not a target of zero, before any product's ideal cycle is known", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    const first = snap.lines[0]!;
+    snap.lines[0] = { ...first, order: null, product: null, target_so_far: 0, target_shift: 0 };
+    backend(snap);
+    await renderApp(snap);
+    const tile = screen.getAllByTestId("line-tile")[0]!;
+    expect(within(tile).getByTestId("line-output").textContent?.replace(/\s+/g, " ")).toMatch(/\/ — \(—\)/);
+    expect(within(tile).getByText(/Shift target/).textContent?.replace(/\s+/g, " ").trim()).toBe("Shift target —");
+  });
+
   it("marks a stale line with a STALE badge", async () => {
     const snap = makeDemoSnapshot(Date.now());
     backend(snap);
