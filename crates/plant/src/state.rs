@@ -34,6 +34,9 @@ pub struct ShiftPrime {
     /// The newest stored state and when it started: if the feed's first state is the same,
     /// its time in state counts from then, not from Takt's restart.
     pub state: Option<(WorkCenterState, TimestampMs)>,
+    /// The last product its line ran this shift: its pace sets the target while no product
+    /// is announced yet (Takt started during a changeover).
+    pub last_product: Option<String>,
 }
 
 /// What the plant state needs to know from the MES database.
@@ -415,7 +418,18 @@ impl PlantState {
         if entry.live.state_since_ms.is_none() {
             entry.primed_state = prime.state.clone();
         }
+        let cycle = prime
+            .last_product
+            .as_ref()
+            .and_then(|p| self.config.products.get(p))
+            .map(|p| p.ideal_cycle_ms)
+            .filter(|c| *c > 0)
+            .map(f64::from);
         let line = entry.line;
+        if self.lines[line].last_cycle_ms.is_none() && cycle.is_some() {
+            self.lines[line].last_cycle_ms = cycle;
+            self.refresh_target_shift(line);
+        }
         let in_that_shift =
             self.lines[line].live.shift.as_ref().map(|s| s.start_ms) == Some(prime.shift_start_ms);
         if in_that_shift {

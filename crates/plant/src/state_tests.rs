@@ -348,6 +348,31 @@ fn between_orders_the_target_keeps_the_last_products_pace() {
 }
 
 #[test]
+fn started_in_a_changeover_the_target_takes_the_last_products_pace_from_history() {
+    // Takt restarts 10 minutes into the shift while the line changes over: no product is
+    // announced, but the historian knows the line ran P-1 (1 s per part).
+    let now = SHIFT_START + 600_000;
+    let mut s = PlantState::new(config(), now);
+    s.prime(&ShiftPrime {
+        path: path(CAPPER),
+        shift_start_ms: SHIFT_START,
+        counted_from_ms: SHIFT_START,
+        good: 450,
+        scrap: 0,
+        good_total: None,
+        scrap_total: None,
+        state: None,
+        last_product: Some("P-1".into()),
+    });
+    s.tick(now);
+    s.tick(now + 1_000);
+    let line = s.snapshot(0).line(LINE).unwrap().clone();
+    assert_eq!(line.product, None);
+    assert_eq!((line.output, line.target_so_far), (450, 601));
+    assert_eq!(line.target_shift, 43_200);
+}
+
+#[test]
 fn no_target_accrues_over_a_break() {
     const MIN: i64 = 60_000;
     let night = SHIFT_START + 12 * 60 * MIN; // 18:00, the night shift with its 20:00 break
@@ -422,6 +447,7 @@ fn historian_primes_shift_to_date_counts_after_a_restart() {
         good_total: Some((9_000, now - 5_000)),
         scrap_total: None,
         state: None,
+        last_product: None,
     });
     s.tick(now); // enters the shift: primed counts are kept
     s.apply("o", &order(now), now).unwrap();
@@ -456,6 +482,7 @@ fn time_in_state_continues_the_stored_state_when_the_feed_agrees() {
         good_total: None,
         scrap_total: None,
         state: Some((state, SHIFT_START + 300_000)),
+        last_product: None,
     };
     let mut s = PlantState::new(config(), now);
     s.prime(&prime(CAPPER, jam()));
@@ -496,6 +523,7 @@ fn priming_after_the_first_tick_and_partial_history() {
         good_total: None,
         scrap_total: None,
         state: None,
+        last_product: None,
     });
     s.tick(now + 1);
     let line = s.snapshot(0).line(LINE).unwrap().clone();

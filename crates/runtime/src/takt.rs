@@ -488,6 +488,15 @@ async fn shift_prime(
             .await?
             .pop()
             .map(|p| (WorkCenterState::new(p.kind, p.reason), p.start_ms)),
+        last_product: match wc.parent() {
+            Some(line) => store
+                .order_history(&line, shift_start_ms, now_ms())
+                .await?
+                .into_iter()
+                .rev()
+                .find_map(|r| r.product),
+            None => None,
+        },
     }))
 }
 
