@@ -61,6 +61,12 @@ impl PlantConfig {
             ..Default::default()
         }
     }
+
+    /// The ideal cycle of `product` in ms, when it is known and positive.
+    fn ideal_cycle_ms(&self, product: Option<&str>) -> Option<f64> {
+        let cycle = self.products.get(product?)?.ideal_cycle_ms;
+        (cycle > 0).then_some(f64::from(cycle))
+    }
 }
 
 #[derive(Debug)]
@@ -418,13 +424,7 @@ impl PlantState {
         if entry.live.state_since_ms.is_none() {
             entry.primed_state = prime.state.clone();
         }
-        let cycle = prime
-            .last_product
-            .as_ref()
-            .and_then(|p| self.config.products.get(p))
-            .map(|p| p.ideal_cycle_ms)
-            .filter(|c| *c > 0)
-            .map(f64::from);
+        let cycle = self.config.ideal_cycle_ms(prime.last_product.as_deref());
         let line = entry.line;
         if self.lines[line].last_cycle_ms.is_none() && cycle.is_some() {
             self.lines[line].last_cycle_ms = cycle;
@@ -569,14 +569,7 @@ impl PlantState {
     /// orders (a changeover) the ideal line would still be producing.
     fn ideal_cycle_ms(&mut self, line: usize) -> Option<f64> {
         let entry = &mut self.lines[line];
-        let current = entry
-            .live
-            .product
-            .as_ref()
-            .and_then(|p| self.config.products.get(p))
-            .map(|p| p.ideal_cycle_ms)
-            .filter(|c| *c > 0)
-            .map(f64::from);
+        let current = self.config.ideal_cycle_ms(entry.live.product.as_deref());
         if current.is_some() {
             entry.last_cycle_ms = current;
         }

@@ -354,15 +354,9 @@ fn started_in_a_changeover_the_target_takes_the_last_products_pace_from_history(
     let now = SHIFT_START + 600_000;
     let mut s = PlantState::new(config(), now);
     s.prime(&ShiftPrime {
-        path: path(CAPPER),
-        shift_start_ms: SHIFT_START,
-        counted_from_ms: SHIFT_START,
         good: 450,
-        scrap: 0,
-        good_total: None,
-        scrap_total: None,
-        state: None,
         last_product: Some("P-1".into()),
+        ..capper_prime()
     });
     s.tick(now);
     s.tick(now + 1_000);
@@ -377,15 +371,7 @@ fn no_target_accrues_over_a_break() {
     const MIN: i64 = 60_000;
     let night = SHIFT_START + 12 * 60 * MIN; // 18:00, the night shift with its 20:00 break
     let mut s = PlantState::new(config(), night);
-    let order = FeedEvent {
-        path: path(LINE),
-        timestamp_ms: night,
-        payload: FeedPayload::Order {
-            order: Some("WO-1".into()),
-            product: Some("P-1".into()),
-        },
-    };
-    s.apply("o", &order, night).unwrap();
+    s.apply("o", &order(night), night).unwrap();
     s.tick(night);
     let target = |s: &PlantState| {
         let line = s.snapshot(0).line(LINE).unwrap().clone();
@@ -432,6 +418,21 @@ fn order(ts: i64) -> FeedEvent {
     }
 }
 
+/// The capper's prime for the day shift, complete since its start; tests set the rest.
+fn capper_prime() -> ShiftPrime {
+    ShiftPrime {
+        path: path(CAPPER),
+        shift_start_ms: SHIFT_START,
+        counted_from_ms: SHIFT_START,
+        good: 0,
+        scrap: 0,
+        good_total: None,
+        scrap_total: None,
+        state: None,
+        last_product: None,
+    }
+}
+
 #[test]
 fn historian_primes_shift_to_date_counts_after_a_restart() {
     // Takt restarts 10 minutes into the day shift; the historian counted 500 good parts at
@@ -439,15 +440,10 @@ fn historian_primes_shift_to_date_counts_after_a_restart() {
     let now = SHIFT_START + 600_000;
     let mut s = PlantState::new(config(), now);
     s.prime(&ShiftPrime {
-        path: path(CAPPER),
-        shift_start_ms: SHIFT_START,
-        counted_from_ms: SHIFT_START,
         good: 500,
         scrap: 4,
         good_total: Some((9_000, now - 5_000)),
-        scrap_total: None,
-        state: None,
-        last_product: None,
+        ..capper_prime()
     });
     s.tick(now); // enters the shift: primed counts are kept
     s.apply("o", &order(now), now).unwrap();
@@ -475,14 +471,8 @@ fn time_in_state_continues_the_stored_state_when_the_feed_agrees() {
     let jam = || WorkCenterState::new(StateKind::Down, Some("MECH/JAM".into()));
     let prime = |p: &str, state: WorkCenterState| ShiftPrime {
         path: path(p),
-        shift_start_ms: SHIFT_START,
-        counted_from_ms: SHIFT_START,
-        good: 0,
-        scrap: 0,
-        good_total: None,
-        scrap_total: None,
         state: Some((state, SHIFT_START + 300_000)),
-        last_product: None,
+        ..capper_prime()
     };
     let mut s = PlantState::new(config(), now);
     s.prime(&prime(CAPPER, jam()));
@@ -515,15 +505,9 @@ fn priming_after_the_first_tick_and_partial_history() {
     s.apply("o", &order(now), now).unwrap();
     s.tick(now);
     s.prime(&ShiftPrime {
-        path: path(CAPPER),
-        shift_start_ms: SHIFT_START,
         counted_from_ms: SHIFT_START + 300_000,
         good: 280,
-        scrap: 0,
-        good_total: None,
-        scrap_total: None,
-        state: None,
-        last_product: None,
+        ..capper_prime()
     });
     s.tick(now + 1);
     let line = s.snapshot(0).line(LINE).unwrap().clone();
