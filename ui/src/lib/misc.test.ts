@@ -114,6 +114,7 @@ describe("settings form", () => {
       database_url: null,
       stale_after_s: 10,
       offline_after_s: 60,
+      history_retention_days: 365,
       downtime: { micro_stop_threshold_s: 120, reasons: { roots: [] } },
     },
     has_password: true,
@@ -146,6 +147,15 @@ describe("settings form", () => {
     expect(saved.broker?.sparkplug?.group_id).toBe("plant1");
     expect(saved.history_retention_days).toBe(90);
     expect(saved.broker?.host).toBe("other.local");
+  });
+
+  it("edits how long history is kept, 0 keeping everything", () => {
+    const f = formFromView(view);
+    expect(f.retentionDays).toBe("365");
+    expect(settingsFromForm({ ...f, retentionDays: " 30 " }).history_retention_days).toBe(30);
+    expect(validate({ ...f, retentionDays: "0" }).retentionDays).toBeUndefined();
+    expect(validate({ ...f, retentionDays: "-1" }).retentionDays).toMatch(/0 to 36500/);
+    expect(validate({ ...f, retentionDays: "two weeks" }).retentionDays).toMatch(/Whole number of days/);
   });
 
   it("carries the Sparkplug host id through a save untouched", () => {

@@ -21,8 +21,8 @@ export type SettingsForm = {
   microStop: string;
   /** Alert thresholds: not edited in the dialog (yet), but kept when saving. */
   alerts?: AlertRules;
-  /** History retention (days): edited in the settings file, kept when saving. */
-  retentionDays?: number;
+  /** Days of history to keep (`history_retention_days`); 0 keeps everything. */
+  retentionDays: string;
   /** Sparkplug B host settings: edited in the settings file, kept when saving. */
   sparkplug?: SparkplugSettings | null;
   /** UNS topic mapping (`broker.uns`): edited in the settings file, kept when saving. */
@@ -68,7 +68,7 @@ export function formFromView(view: SettingsView): SettingsForm {
     offlineAfter: String(s.offline_after_s ?? 300),
     microStop: String(s.downtime?.micro_stop_threshold_s ?? 120),
     ...(s.alerts ? { alerts: s.alerts } : {}),
-    ...(s.history_retention_days !== undefined ? { retentionDays: s.history_retention_days } : {}),
+    retentionDays: String(s.history_retention_days ?? 365),
     reasons: s.downtime?.reasons ? draftsFromTree(s.downtime.reasons) : null,
     ...(s.downtime ? { downtime: s.downtime } : {}),
     ...(b.sparkplug ? { sparkplug: b.sparkplug } : {}),
@@ -101,6 +101,8 @@ export function validate(f: SettingsForm): FieldErrors {
   if (stale === null || stale < 1) e.staleAfter = "Whole number of seconds, at least 1.";
   if (offline === null || offline < 1) e.offlineAfter = "Whole number of seconds, at least 1.";
   else if (stale !== null && stale >= 1 && offline <= stale) e.offlineAfter = "Must be longer than the stale threshold.";
+  const keep = parseIntStrict(f.retentionDays);
+  if (keep === null || keep > 36_500) e.retentionDays = "Whole number of days, 0 to 36500 (0: keep everything).";
   const micro = parseIntStrict(f.microStop);
   if (micro === null || micro > 3600) e.microStop = "Whole number of seconds, 0 to 3600 (0: no micro-stops).";
   // Per-row messages come from validateReasons; this one only blocks Save and sums them up.
@@ -131,7 +133,7 @@ export function settingsFromForm(f: SettingsForm): Settings {
     stale_after_s: Number(f.staleAfter.trim()),
     offline_after_s: Number(f.offlineAfter.trim()),
     ...(f.alerts ? { alerts: f.alerts } : {}),
-    ...(f.retentionDays !== undefined ? { history_retention_days: f.retentionDays } : {}),
+    history_retention_days: Number(f.retentionDays.trim()),
     downtime: {
       ...f.downtime,
       micro_stop_threshold_s: Number(f.microStop.trim()),

@@ -16,6 +16,7 @@ const SETTINGS: SettingsView = {
     database_url: null,
     stale_after_s: 10,
     offline_after_s: 60,
+    history_retention_days: 365,
   },
   has_password: true,
   settings_path: "/home/sup/.config/takt/settings.toml",
@@ -349,6 +350,26 @@ describe("settings dialog", () => {
     expect(calls.some((c) => c.cmd === "save_settings")).toBe(false);
   });
 
+  it("keeps history for the number of days entered", async () => {
+    const snap = makeDemoSnapshot(Date.now());
+    const calls = backend(snap);
+    await renderApp(snap);
+    await userEvent.keyboard(",");
+    const dialog = await screen.findByTestId("settings-dialog");
+    const keep = await within(dialog).findByLabelText("Keep history");
+    expect(keep).toHaveValue("365");
+    await userEvent.clear(keep);
+    await userEvent.type(keep, "forever");
+    await userEvent.click(screen.getByTestId("settings-save"));
+    expect(await within(dialog).findByText(/Whole number of days, 0 to 36500/)).toBeInTheDocument();
+    expect(calls.some((c) => c.cmd === "save_settings")).toBe(false);
+    await userEvent.clear(keep);
+    await userEvent.type(keep, "90");
+    await userEvent.click(screen.getByTestId("settings-save"));
+    await screen.findByTestId("settings-saved");
+    expect(lastCall(calls, "save_settings")?.args).toMatchObject({ settings: { history_retention_days: 90 } });
+  });
+
   it("saves, offers a restart, and switches to the demo plant", async () => {
     const snap = makeDemoSnapshot(Date.now());
     const calls = backend(snap);
@@ -363,7 +384,7 @@ describe("settings dialog", () => {
     const save = calls.find((c) => c.cmd === "save_settings");
     expect(save?.args).toEqual({
       // A file without a downtime section gets the default micro-stop threshold (the tree defaults in Rust).
-      settings: { broker: null, database_url: null, stale_after_s: 10, offline_after_s: 60, downtime: { micro_stop_threshold_s: 120 } },
+      settings: { broker: null, database_url: null, stale_after_s: 10, offline_after_s: 60, history_retention_days: 365, downtime: { micro_stop_threshold_s: 120 } },
       password: null,
     });
     await userEvent.click(screen.getByTestId("restart-button"));
@@ -413,6 +434,7 @@ describe("settings dialog", () => {
         database_url: null,
         stale_after_s: 10,
         offline_after_s: 60,
+        history_retention_days: 365,
         downtime: {
           micro_stop_threshold_s: 120,
           reasons: {
