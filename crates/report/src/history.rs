@@ -479,7 +479,7 @@ async fn order_spans(
 }
 
 /// Increments from cumulative readings (the first one is the baseline, usually from before
-/// the range), with the order and product running at each reading.
+/// the range), with the product running at each reading.
 fn count_events(
     readings: &[Vec<takt_store::CounterReading>; 2],
     orders: &[OrderSpan],
@@ -504,7 +504,9 @@ fn count_events(
                 kind,
                 parts,
                 product: running.and_then(|o| o.product.clone()),
-                order: running.and_then(|o| o.order.clone()),
+                // An order's OEE is read over its runs, which already pick its counts by time;
+                // cloning the order into each of 300,000 counts cost the 30-day query ~25 ms.
+                order: None,
             });
         }
     }
