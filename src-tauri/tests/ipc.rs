@@ -187,6 +187,9 @@ fn alert_commands_list_and_refuse_unknown_ids() {
 #[test]
 fn line_detail_and_downtime_edits_through_ipc() {
     let h = start();
+    // The last 8 hours: the demo's first start simulated them, so they hold stops even when
+    // the test runs minutes into a shift (then all machines are still in the handover).
+    let range = json!({ "kind": "hours", "hours": 8 });
     // Wait for the demo plant's history to hold a stop on some line.
     let deadline = Instant::now() + Duration::from_secs(45);
     let (line, detail) = loop {
@@ -200,7 +203,7 @@ fn line_detail_and_downtime_edits_through_ipc() {
                 let view = invoke(
                     &h.window,
                     "get_line_detail",
-                    json!({ "line": line, "range": { "kind": "shift", "offset": 0 } }),
+                    json!({ "line": line, "range": range }),
                 )
                 .ok()?;
                 let has_stop = view["detail"]["downtime"]
@@ -230,13 +233,18 @@ fn line_detail_and_downtime_edits_through_ipc() {
             .as_array()
             .is_some_and(|r| r.iter().any(|c| c["code"] == "MECH/JAM"))
     );
-    assert!(detail["shift"]["name"].is_string(), "{detail}");
     let user = detail["user"].as_str().expect("user").to_owned();
+    let this_shift = invoke(
+        &h.window,
+        "get_line_detail",
+        json!({ "line": line, "range": { "kind": "shift", "offset": 0 } }),
+    )
+    .expect("this shift's detail");
+    assert!(this_shift["shift"]["name"].is_string(), "{this_shift}");
 
     // Comment on the first stop: stored, audited as the signed-in user.
     let event = &d["downtime"][0]["event"];
     let key = json!({ "work_center": event["work_center"], "start": event["start"] });
-    let range = json!({ "kind": "shift", "offset": 0 });
     let after = invoke(
         &h.window,
         "edit_downtime",

@@ -1,7 +1,8 @@
-//! The demo plant's shift so far. On the first start with an empty database, the running shift
-//! (at most [`MAX_BACKFILL_MS`]) is simulated at once and written to the historian, so that OEE,
-//! the line detail, the shift report and downtime editing have a shift to show from the first
-//! second, as they would on a plant where Takt has been running.
+//! The demo plant's recent past. On the first start with an empty database, the last
+//! [`BACKFILL_MS`] (at least the running shift) are simulated at once and written to the
+//! historian, so that OEE, the line detail (this shift and the previous one), the shift report
+//! and downtime editing have history from the first second, as on a plant where Takt has been
+//! running, even when the demo starts minutes into a shift.
 //!
 //! The same simulator and the same plant-state rules as the live demo produce the records; only
 //! the counters are sampled every five minutes instead of every second, and states are not
@@ -14,8 +15,8 @@ use takt_plant::{PlantConfig, PlantState, WorkCenterChange};
 use takt_sim::{DemoDataset, SimOptions, Simulator};
 use takt_store::{OrderRecord, Store, StoreError};
 
-/// A shift is at most this long; a longer gap (no shift now) gets the last eight hours.
-pub(crate) const MAX_BACKFILL_MS: i64 = 8 * 3_600_000;
+/// How far back the demo's history goes (further if the running shift started earlier).
+pub(crate) const BACKFILL_MS: i64 = 8 * 3_600_000;
 /// Simulation step: short enough for micro-stops of a few seconds.
 const STEP_MS: i64 = 1_000;
 /// Records written per transaction.
@@ -31,8 +32,8 @@ pub(crate) struct Backfilled {
     pub write_ms: u128,
 }
 
-/// Simulates the demo plant from the start of the shift running at `now` (or eight hours back)
-/// to `now` and stores the result as history. Returns the simulator, for the live demo to
+/// Simulates the demo plant from eight hours back (or the start of the shift running at `now`,
+/// if earlier) to `now` and stores the result as history. Returns the simulator, for the live demo to
 /// continue.
 pub(crate) async fn backfill(
     store: &Store,
@@ -45,8 +46,7 @@ pub(crate) async fn backfill(
         .shift_at(now)
         .ok()
         .flatten()
-        .map_or(now - MAX_BACKFILL_MS, |s| s.start_ms)
-        .max(now - MAX_BACKFILL_MS);
+        .map_or(now - BACKFILL_MS, |s| s.start_ms.min(now - BACKFILL_MS));
     let started = std::time::Instant::now();
     let (changes, orders, sim) = simulate(dataset, config, from, now);
     let simulate_ms = started.elapsed().as_millis();
@@ -127,7 +127,9 @@ mod tests {
             .collect();
         let (done, _) = backfill(&store, &dataset, config, now).await.unwrap();
         let shift = dataset.calendar.shift_at(now).unwrap().unwrap();
-        assert_eq!(done.from_ms, shift.start_ms);
+        // Eight hours back: the whole early shift so far and half of the night before.
+        assert_eq!(done.from_ms, now - BACKFILL_MS);
+        assert!(done.from_ms < shift.start_ms);
         assert!(done.orders >= 2, "{done:?}");
         assert!(done.changes > 100, "{done:?}");
         let line = dataset.plant.lines()[0].0.clone();
@@ -139,7 +141,7 @@ mod tests {
         assert!(
             states
                 .iter()
-                .all(|s| s.start_ms >= shift.start_ms && s.start_ms < now)
+                .all(|s| s.start_ms >= now - BACKFILL_MS && s.start_ms < now)
         );
         let good = store.good_since(&wc, shift.start_ms).await.unwrap();
         assert!(good > 100, "{good} good parts in four hours");
